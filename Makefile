@@ -1,0 +1,101 @@
+# Makefile - builds cgoscope (BPF object, skeleton, agent), its test programs and tests.
+OUTPUT ?= .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+GO ?= /usr/local/go/bin/go
+GO119 ?= /usr/lib/go-1.19/bin/go
+ARCH := x86
+VERSION := 0.1.0
+
+SANITIZE ?=
+CFLAGS ?= -g -O2
+WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
+CPPFLAGS := -D_GNU_SOURCE -DCGOSCOPE_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iagent
+LIBS := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcapstone -lm -lpthread
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+AGENT_SRCS := $(wildcard agent/*.c)
+AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/agent/main.o,$(AGENT_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
+GO_PROGS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/go/*/main.go))))
+GO_BINS := $(addprefix $(OUTPUT)/go/,$(GO_PROGS))
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all deps demo test unit e2e bench clean gobins format
+.DEFAULT_GOAL := all
+
+all: $(OUTPUT)/cgoscope
+
+deps:
+	$(Q)./scripts/deps.sh
+
+$(OUTPUT) $(OUTPUT)/agent $(OUTPUT)/unit $(OUTPUT)/go:
+	$(Q)mkdir -p $@
+
+# vmlinux.h from the running kernel's BTF; the committed copy when there is none.
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)if [ -r /sys/kernel/btf/vmlinux ] && $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp 2>/dev/null; \
+	then mv $@.tmp $@; else rm -f $@.tmp; cp bpf/vmlinux/vmlinux_$(ARCH).h $@; fi
+
+$(OUTPUT)/cgoscope.bpf.o: bpf/cgoscope.bpf.c bpf/cgoscope.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(OUTPUT)/cgoscope.skel.h: $(OUTPUT)/cgoscope.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name cgoscope_bpf > $@
+
+$(OUTPUT)/agent/%.o: agent/%.c $(OUTPUT)/cgoscope.skel.h | $(OUTPUT)/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/cgoscope: $(AGENT_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -lcmocka -o $@
+
+# Test workloads: Go programs that print their own ground truth.
+gobins: $(GO_BINS)
+$(OUTPUT)/go/%: tests/go/%/*.go tests/go.mod | $(OUTPUT)/go
+	$(call msg,GO,$@)
+	$(Q)cd tests && CGO_ENABLED=1 $(GO) build -o ../$@ ./go/$*
+
+unit: $(UNIT_BINS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit gobins
+	$(Q)./tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/go/cgoload
+	$(Q)./scripts/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all gobins
+	$(Q)./scripts/bench.sh
+
+format:
+	clang-format -i agent/*.c agent/*.h bpf/*.c bpf/cgoscope.h tests/unit/*.c
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/agent/*.d)

@@ -1,0 +1,71 @@
+/* gobin.h - reads Go binaries with libelf: version, functions (.symtab or .gopclntab), addresses. */
+#ifndef CGOSCOPE_GOBIN_H
+#define CGOSCOPE_GOBIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct gobin;
+
+/* A function symbol. name points into memory owned by the gobin. */
+struct gobin_func {
+	const char *name;
+	__u64 addr; /* link-time virtual address */
+	__u64 size; /* 0 when unknown */
+};
+
+/*
+ * Opens the ELF file at path (use /proc/PID/exe for a running process) and
+ * indexes its functions. Returns NULL and sets errno: ENOENT/EACCES from
+ * open(2), ENOEXEC when the file is not a well-formed 64-bit ELF. A non-Go
+ * ELF opens fine: check gobin__go_version().
+ */
+struct gobin *gobin__open(const char *path);
+
+/* Releases everything gobin__open() allocated. NULL is allowed. */
+void gobin__close(struct gobin *gb);
+
+/* The Go version from .go.buildinfo ("go1.26.8"), or NULL when the file is not a Go binary. */
+const char *gobin__go_version(const struct gobin *gb);
+
+/* Major/minor of the Go version (1, 26); returns -ENOENT when unknown. */
+int gobin__go_release(const struct gobin *gb, int *major, int *minor);
+
+/* True when the binary was linked with cgo (runtime.iscgo or _cgo_init present). */
+bool gobin__has_cgo(const struct gobin *gb);
+
+/* True when functions come from .gopclntab because there is no .symtab (stripped). */
+bool gobin__stripped(const struct gobin *gb);
+
+/* True for ET_DYN (PIE) binaries: runtime addresses = link addresses + load bias. */
+bool gobin__is_pie(const struct gobin *gb);
+
+/* Finds a function by exact name. Returns 0, or -ENOENT. */
+int gobin__find_func(const struct gobin *gb, const char *name, struct gobin_func *fn);
+
+/* Finds the function containing addr. Returns 0, or -ENOENT. */
+int gobin__func_at(const struct gobin *gb, __u64 addr, struct gobin_func *fn);
+
+/*
+ * Calls cb for every function (symtab functions when present, plus Go
+ * functions from .gopclntab that symtab lacks). Stops early and returns cb's
+ * value when it is non-zero; returns 0 after the last function.
+ */
+int gobin__for_each_func(const struct gobin *gb, int (*cb)(const struct gobin_func *fn, void *ctx),
+			 void *ctx);
+
+/* Converts a link-time virtual address to an offset in the file. Returns 0, or -ENOENT. */
+int gobin__addr_to_offset(const struct gobin *gb, __u64 addr, __u64 *offset);
+
+/*
+ * Copies len bytes of the file image at virtual address addr into buf, applying
+ * R_X86_64_RELATIVE relocations for PIE data words. Returns 0, or -ENOENT when
+ * the range is not backed by the file.
+ */
+int gobin__read(const struct gobin *gb, __u64 addr, void *buf, size_t len);
+
+/* Address of a data symbol (a Go global such as runtime.gomaxprocs). Returns 0, or -ENOENT. */
+int gobin__find_data(const struct gobin *gb, const char *name, __u64 *addr);
+
+#endif /* CGOSCOPE_GOBIN_H */

@@ -1,0 +1,106 @@
+/* snapshot.h - one moment of what cgoscope knows: processes, C functions, threads, verdicts. */
+#ifndef CGOSCOPE_SNAPSHOT_H
+#define CGOSCOPE_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "cgoscope.h"
+
+#define SNAP_NAME_LEN 128
+#define SNAP_PATH_LEN 512
+#define SNAP_REASONS 8
+#define SNAP_REASON_LEN 256
+
+/*
+ * Snapshots are plain data: the stats module fills them from BPF maps and
+ * /proc, the renderers (report, json, prom) only read them. Nothing in here
+ * points into BPF maps or the target process.
+ */
+
+/* Statistics of one C function in one process. */
+struct func_snap {
+	char name[SNAP_NAME_LEN]; /* "sqlite3_step", "getaddrinfo", or "0x4a02c0" */
+	__u64 addr;               /* runtime address of the C function */
+	__u64 calls;              /* completed calls */
+	__u64 total_ns;           /* sum of their durations */
+	__u64 max_ns;
+	__u64 buckets[CGOSCOPE_NBUCKETS]; /* slot i: calls lasting [2^i, 2^(i+1)) ns */
+	__u32 inflight;           /* calls of this function in C right now */
+};
+
+/* A call that has been in C longer than the long-blocking threshold. */
+struct blocked_snap {
+	__u32 tid;
+	char func[SNAP_NAME_LEN];
+	__u64 elapsed_ns; /* so far: the call may still be running */
+};
+
+enum verdict {
+	VERDICT_OK = 0,
+	VERDICT_WARNING = 1,
+	VERDICT_CRITICAL = 2,
+};
+
+/* OS threads of one process. */
+struct threads_snap {
+	__s64 current;   /* now (== Threads: in /proc/PID/status) */
+	__s64 peak;      /* highest seen since attach */
+	__u64 created;   /* since attach */
+	__u64 created_c; /* ... of which by C code (pthread_create in a library) */
+	__u64 exited;
+	double growth_per_s; /* recent rate, threads per second (may be negative) */
+};
+
+/* Everything about one traced process. */
+struct proc_snap {
+	__u32 pid;
+	__u32 nspid; /* pid inside its pid namespace (== pid outside containers) */
+	char comm[CGOSCOPE_COMM_LEN];
+	char exe[SNAP_PATH_LEN];
+	char go_version[32];     /* "go1.26.8" */
+	char container_id[80];   /* empty when not in a container cgroup */
+	const char *placement;   /* static string: "call-sites", "entry+ret" */
+	double probe_cost_ns;    /* measured cost of the probes per call */
+	double span_floor_ns;    /* part of that included in every measured span */
+	bool exited;             /* the process ended while traced */
+
+	struct func_snap *funcs; /* sorted by total_ns, descending */
+	size_t nfuncs;
+	size_t folded;           /* functions folded into "other" by a cap */
+
+	__u64 calls;             /* completed calls, all functions */
+	__s64 inflight;          /* threads in C right now */
+	__s64 inflight_peak;
+	struct blocked_snap *blocked; /* long-blocking calls, longest first */
+	size_t nblocked;
+	__u64 long_calls;        /* completed calls that lasted longer than the threshold */
+
+	struct threads_snap threads;
+	int gomaxprocs;          /* -1 when unknown */
+	int max_threads;         /* the runtime's thread limit */
+	bool max_threads_assumed; /* true: not read from the target, 10000 assumed */
+
+	enum verdict verdict;
+	char reasons[SNAP_REASONS][SNAP_REASON_LEN];
+	size_t nreasons;
+};
+
+/* One moment of the whole tracer. */
+struct snapshot {
+	double wall_time;        /* seconds since the epoch */
+	double duration_s;       /* how long the data was gathered */
+	__u64 long_ns;           /* long-blocking threshold */
+	struct proc_snap *procs;
+	size_t nprocs;
+	__u64 drops[CGOSCOPE_DROP__MAX]; /* BPF-side losses, by cause */
+};
+
+/* Name of a drop cause, for output: "stats_map_full", ... */
+const char *snapshot__drop_name(enum cgoscope_drop drop);
+/* Name of a verdict: "ok", "warning", "critical". */
+const char *snapshot__verdict_name(enum verdict v);
+/* Releases the arrays a snapshot owns (procs, their funcs and blocked); not snap itself. */
+void snapshot__free(struct snapshot *snap);
+
+#endif /* CGOSCOPE_SNAPSHOT_H */

@@ -1,0 +1,92 @@
+/* cgoscope.h - structs and constants shared by the BPF programs and the agent. */
+#ifndef CGOSCOPE_H
+#define CGOSCOPE_H
+
+/*
+ * Plain fixed-width types only: this header is included by the BPF object
+ * (through vmlinux.h) and by the agent (through <linux/types.h>).
+ */
+
+#define CGOSCOPE_MAX_DEPTH 8 /* nested cgo calls tracked per thread */
+#define CGOSCOPE_NBUCKETS 40 /* log2 slots: slot i holds [2^i, 2^(i+1)) ns */
+#define CGOSCOPE_COMM_LEN 16
+
+/* Where a call record lives: the thread (emulated CALL sites) or the goroutine. */
+enum cgoscope_keying {
+	CGOSCOPE_KEY_THREAD = 0,
+	CGOSCOPE_KEY_GOROUTINE = 1,
+};
+
+/* Every place where the BPF side loses or discards data. */
+enum cgoscope_drop {
+	CGOSCOPE_DROP_STATS_FULL,    /* per-function stats map had no room */
+	CGOSCOPE_DROP_CALLS_FULL,    /* in-flight call map had no room */
+	CGOSCOPE_DROP_DEPTH,         /* nesting deeper than CGOSCOPE_MAX_DEPTH */
+	CGOSCOPE_DROP_UNPAIRED_LEAVE, /* leave without a matching enter */
+	CGOSCOPE_DROP_STALE_FRAME,   /* enter never left (panic unwound it) */
+	CGOSCOPE_DROP_READ_FAIL,     /* could not read target memory */
+	CGOSCOPE_DROP_RINGBUF,       /* ring buffer full */
+	CGOSCOPE_DROP__MAX,
+};
+
+/* Value of the traced-process map, keyed by tgid. Updated atomically. */
+struct cgoscope_proc {
+	__u64 cookie;           /* set by the agent: tells PID reuse apart */
+	__s64 inflight;         /* threads inside a C call right now */
+	__s64 inflight_peak;
+	__s64 threads_delta;    /* created - exited since attach */
+	__s64 threads_delta_peak;
+	__u64 threads_created;  /* clone(CLONE_THREAD) seen since attach */
+	__u64 threads_created_c; /* ... of which made by C code */
+	__u64 threads_exited;
+	__u64 calls;            /* completed (paired) calls */
+	__u64 enters;           /* probe hits at the enter site */
+};
+
+/* Key of the per-function statistics map. */
+struct cgoscope_func_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 fn; /* address of the C function (runtime address) */
+};
+
+/* Per-CPU value of the per-function statistics map. */
+struct cgoscope_func_stats {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 max_ns;
+	__u64 buckets[CGOSCOPE_NBUCKETS];
+};
+
+/* One cgo call in flight. */
+struct cgoscope_frame {
+	__u64 fn;       /* C function */
+	__u64 start_ns; /* bpf_ktime_get_ns() at enter */
+	__u64 g;        /* goroutine (R14) */
+	__u64 sp_off;   /* g.stack.hi - SP: survives stack copying */
+	__u32 tid;
+	__u32 pad;
+};
+
+/* Value of the in-flight map, keyed by tid or by goroutine address. */
+struct cgoscope_calls {
+	__u32 tgid;
+	__u32 depth;
+	struct cgoscope_frame frames[CGOSCOPE_MAX_DEPTH];
+};
+
+enum cgoscope_event_type {
+	CGOSCOPE_EV_EXEC = 1,
+	CGOSCOPE_EV_EXIT = 2,
+};
+
+/* Ring-buffer event: rare things only (exec, process exit). */
+struct cgoscope_event {
+	__u32 type;
+	__u32 pid;
+	__u32 ppid;
+	__u32 pad;
+	char comm[CGOSCOPE_COMM_LEN];
+};
+
+#endif /* CGOSCOPE_H */
