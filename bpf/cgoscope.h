@@ -40,6 +40,7 @@ struct cgoscope_proc {
 	__u64 threads_created_c; /* ... of which made by C code */
 	__u64 threads_exited;
 	__u64 calls;            /* completed (paired) calls */
+	__u64 long_calls;       /* ... of which lasted long_ns or longer */
 	__u64 enters;           /* probe hits at the enter site */
 };
 
@@ -68,7 +69,14 @@ struct cgoscope_frame {
 	__u32 pad;
 };
 
-/* Value of the in-flight map, keyed by tid or by goroutine address. */
+/* Key of the in-flight map: a thread (tid) or a goroutine (g address) of a process. */
+struct cgoscope_calls_key {
+	__u64 id;
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* Value of the in-flight map. */
 struct cgoscope_calls {
 	__u32 tgid;
 	__u32 depth;

@@ -1,0 +1,152 @@
+/* calib.c - measures what a cgoscope probe pair costs on this machine, on the agent's own code. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "calib.h"
+#include "cgoscope.skel.h"
+
+/*
+ * Sites shaped like runtime.cgocall's. calib_calls: R14 holds a fake
+ * goroutine, the first stack word is fn (0), then two CALLs stand for
+ * asmcgocall and exitsyscall. calib_func: entry and RET, with fn in RAX.
+ */
+__asm__(".text\n"
+	".globl cgoscope_calib_calls\n"
+	".type cgoscope_calib_calls, @function\n"
+	"cgoscope_calib_calls:\n"
+	"	push %r14\n"
+	"	mov %rdi, %r14\n"
+	"	push $0\n"
+	".globl cgoscope_calib_enter\n"
+	".type cgoscope_calib_enter, @function\n"
+	"cgoscope_calib_enter:\n"
+	"	call cgoscope_calib_nop\n"
+	".globl cgoscope_calib_leave\n"
+	".type cgoscope_calib_leave, @function\n"
+	"cgoscope_calib_leave:\n"
+	"	call cgoscope_calib_nop\n"
+	"	add $8, %rsp\n"
+	"	pop %r14\n"
+	"	ret\n"
+	".size cgoscope_calib_calls, .-cgoscope_calib_calls\n"
+	".globl cgoscope_calib_nop\n"
+	".type cgoscope_calib_nop, @function\n"
+	"cgoscope_calib_nop:\n"
+	"	ret\n"
+	".size cgoscope_calib_nop, .-cgoscope_calib_nop\n"
+	".globl cgoscope_calib_func\n"
+	".type cgoscope_calib_func, @function\n"
+	"cgoscope_calib_func:\n"
+	"	push %r14\n"
+	"	mov %rdi, %r14\n"
+	"	xor %eax, %eax\n"
+	"	call cgoscope_calib_entry\n"
+	"	pop %r14\n"
+	"	ret\n"
+	".size cgoscope_calib_func, .-cgoscope_calib_func\n"
+	".globl cgoscope_calib_entry\n"
+	".type cgoscope_calib_entry, @function\n"
+	"cgoscope_calib_entry:\n"
+	"	sub $8, %rsp\n"
+	"	add $8, %rsp\n"
+	".globl cgoscope_calib_ret\n"
+	".type cgoscope_calib_ret, @function\n"
+	"cgoscope_calib_ret:\n"
+	"	ret\n"
+	".size cgoscope_calib_entry, .-cgoscope_calib_entry\n");
+
+void cgoscope_calib_calls(void *g);
+void cgoscope_calib_func(void *g);
+
+/* A goroutine as the probes see it: g.stack.lo, g.stack.hi. */
+static struct {
+	unsigned long lo, hi;
+} fake_g = { 0, ~0UL };
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static double run(void (*fn)(void *), unsigned int rounds)
+{
+	double t0 = now_ns();
+
+	for (unsigned int i = 0; i < rounds; i++)
+		fn(&fake_g);
+	return (now_ns() - t0) / rounds;
+}
+
+static struct bpf_link *attach_sym(struct bpf_program *prog, const char *sym)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = sym);
+
+	return bpf_program__attach_uprobe_opts(prog, getpid(), "/proc/self/exe", 0, &opts);
+}
+
+/* Mean span the BPF side measured for our fake calls (fn 0). */
+static int read_floor(struct cgoscope_bpf *skel, __u32 tgid, double *floor_ns)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct cgoscope_func_key key = { .tgid = tgid, .fn = 0 };
+	struct cgoscope_func_stats vals[ncpu > 0 ? ncpu : 1];
+	__u64 count = 0, sum = 0;
+	int fd = bpf_map__fd(skel->maps.stats);
+
+	if (ncpu <= 0)
+		return ncpu;
+	if (bpf_map_lookup_elem(fd, &key, vals))
+		return -errno;
+	for (int i = 0; i < ncpu; i++) {
+		count += vals[i].count;
+		sum += vals[i].sum_ns;
+	}
+	bpf_map_delete_elem(fd, &key);
+	*floor_ns = count ? (double)sum / count : 0;
+	return count ? 0 : -ENODATA;
+}
+
+int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rounds,
+		   struct probe_cost *cost)
+{
+	bool sites = p == PLACEMENT_CALL_SITES;
+	void (*fn)(void *) = sites ? cgoscope_calib_calls : cgoscope_calib_func;
+	struct bpf_link *enter, *leave = NULL;
+	struct cgoscope_proc proc = { 0 };
+	__u32 tgid = getpid();
+	struct cgoscope_calls_key calls_key = { .id = gettid(), .tgid = tgid };
+	double base, traced;
+	int err, procs_fd = bpf_map__fd(skel->maps.procs);
+
+	memset(cost, 0, sizeof(*cost));
+	base = run(fn, rounds);
+	enter = attach_sym(sites ? skel->progs.cgo_enter_call : skel->progs.cgo_enter_entry,
+			   sites ? "cgoscope_calib_enter" : "cgoscope_calib_entry");
+	if (enter)
+		leave = attach_sym(sites ? skel->progs.cgo_leave_call : skel->progs.cgo_leave_ret,
+				   sites ? "cgoscope_calib_leave" : "cgoscope_calib_ret");
+	if (!leave) {
+		err = -errno;
+		bpf_link__destroy(enter);
+		return err;
+	}
+	err = bpf_map_update_elem(procs_fd, &tgid, &proc, BPF_ANY) ? -errno : 0;
+	if (!err) {
+		run(fn, rounds / 10 + 1); /* warm up: pages, caches */
+		traced = run(fn, rounds);
+		cost->per_call_ns = traced > base ? traced - base : 0;
+		err = read_floor(skel, tgid, &cost->floor_ns);
+		bpf_map_delete_elem(procs_fd, &tgid);
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.calls), &calls_key);
+	}
+	bpf_link__destroy(leave);
+	bpf_link__destroy(enter);
+	return err;
+}

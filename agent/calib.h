@@ -1,0 +1,19 @@
+/* calib.h - measures what a cgoscope probe pair costs on this machine, on the agent's own code. */
+#ifndef CGOSCOPE_CALIB_H
+#define CGOSCOPE_CALIB_H
+
+#include "tracer.h"
+
+struct cgoscope_bpf;
+
+/*
+ * Attaches the enter/leave programs of placement p to look-alike sites in
+ * cgoscope's own text (CALL instructions for call-sites; entry and RET for
+ * entry+ret), registers cgoscope itself as traced, runs `rounds` calls with
+ * and without the probes and fills cost. Leaves no links or map entries
+ * behind. Returns 0 or -errno.
+ */
+int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rounds,
+		   struct probe_cost *cost);
+
+#endif /* CGOSCOPE_CALIB_H */

@@ -1,0 +1,29 @@
+/* cli.h - pieces every cgoscope subcommand shares: number parsing, signals, libbpf logging. */
+#ifndef CGOSCOPE_CLI_H
+#define CGOSCOPE_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+/* Set by SIGINT/SIGTERM once cli__signals() ran. */
+extern volatile sig_atomic_t cli_stop;
+
+/*
+ * Parses a decimal integer in [min, max] for option `what`. Returns 0 and
+ * stores it, or prints "cgoscope: invalid <what>: <arg>" and returns -EINVAL.
+ */
+int cli__parse_long(const char *arg, const char *what, long min, long max, long *out);
+
+/* Installs SIGINT/SIGTERM handlers that set cli_stop. */
+void cli__signals(void);
+
+/* Routes libbpf's messages to stderr, debug ones only when verbose. */
+void cli__libbpf_logging(bool verbose);
+
+/* Sleeps ms milliseconds unless a stop signal arrives first. */
+void cli__sleep_ms(long ms);
+
+/* Seconds on the monotonic clock. */
+double cli__now(void);
+
+#endif /* CGOSCOPE_CLI_H */

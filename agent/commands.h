@@ -1,0 +1,8 @@
+/* commands.h - entry points of the cgoscope subcommands (argv[0] is the command name). */
+#ifndef CGOSCOPE_COMMANDS_H
+#define CGOSCOPE_COMMANDS_H
+
+/* `cgoscope profile`: trace for a while, then report. Returns the process exit code. */
+int cmd_profile(int argc, char **argv);
+
+#endif /* CGOSCOPE_COMMANDS_H */

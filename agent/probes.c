@@ -1,0 +1,160 @@
+/* probes.c - finds the cgo probe sites in runtime.cgocall and attaches uprobes there. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "gobin.h"
+#include "probes.h"
+#include "x86.h"
+
+#define CGOCALL_MAX_BYTES 4096
+
+const char *probes__placement_name(enum placement p)
+{
+	return p == PLACEMENT_CALL_SITES ? "call-sites" : "entry+ret";
+}
+
+/* Address of the first function found among names, or 0. */
+static __u64 func_addr(const struct gobin *gb, const char *const *names)
+{
+	struct gobin_func fn;
+
+	for (; *names; names++)
+		if (!gobin__find_func(gb, *names, &fn))
+			return fn.addr;
+	return 0;
+}
+
+struct scan {
+	__u64 asmcgocall, exitsyscall;
+	__u64 call_asm, call_exit; /* the call sites, 0 until found */
+	bool call_asm_emulated, call_exit_emulated;
+	__u64 rets[PROBES_MAX_LEAVE];
+	size_t nrets;
+	bool too_many_rets, rets_emulated;
+};
+
+static int scan_insn(const struct insn *in, void *ctx)
+{
+	struct scan *s = ctx;
+
+	if (in->kind == INSN_CALL && in->target == s->asmcgocall && !s->call_asm) {
+		s->call_asm = in->addr;
+		s->call_asm_emulated = in->emulated;
+	} else if (in->kind == INSN_CALL && in->target == s->exitsyscall && s->call_asm &&
+		   !s->call_exit) {
+		s->call_exit = in->addr;
+		s->call_exit_emulated = in->emulated;
+	} else if (in->kind == INSN_RET) {
+		if (s->nrets == PROBES_MAX_LEAVE)
+			s->too_many_rets = true;
+		else
+			s->rets[s->nrets++] = in->addr;
+	}
+	return 0;
+}
+
+static void plan_entry_ret(struct probe_plan *plan, const struct scan *s)
+{
+	plan->placement = PLACEMENT_ENTRY_RET;
+	plan->enter = plan->cgocall;
+	plan->nleave = s->nrets;
+	memcpy(plan->leave, s->rets, s->nrets * sizeof(s->rets[0]));
+	plan->emulated = false; /* entry and RET are single-stepped */
+}
+
+int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan *plan)
+{
+	static const char *const cgocall[] = { "runtime.cgocall", NULL };
+	static const char *const asmcgocall[] = { "runtime.asmcgocall.abi0", "runtime.asmcgocall",
+						  NULL };
+	static const char *const exitsyscall[] = { "runtime.exitsyscall", NULL };
+	struct scan s = { 0 };
+	struct gobin_func fn;
+	unsigned char *code;
+	size_t len;
+	int major, minor, err;
+
+	memset(plan, 0, sizeof(*plan));
+	if (!gobin__go_release(gb, &major, &minor) && major == 1 && minor < 17)
+		return -ENOTSUP;
+	if (gobin__find_func(gb, cgocall[0], &fn))
+		return -ENOENT;
+	plan->cgocall = fn.addr;
+	len = fn.size && fn.size <= CGOCALL_MAX_BYTES ? fn.size : CGOCALL_MAX_BYTES;
+	code = malloc(len);
+	if (!code)
+		return -ENOMEM;
+	while (len > 0 && gobin__read(gb, fn.addr, code, len))
+		len /= 2; /* near the end of the text segment */
+	s.asmcgocall = func_addr(gb, asmcgocall);
+	s.exitsyscall = func_addr(gb, exitsyscall);
+	err = len ? x86__decode(code, len, fn.addr, scan_insn, &s) : -ENOENT;
+	free(code);
+	if (err && err != -ENOEXEC)
+		return err;
+	if (s.nrets == 0 || s.too_many_rets)
+		return -ENOENT; /* cannot even fall back */
+
+	if (force_fallback) {
+		snprintf(plan->note, sizeof(plan->note), "entry+ret forced by flag");
+	} else if (!s.asmcgocall || !s.exitsyscall) {
+		snprintf(plan->note, sizeof(plan->note),
+			 "runtime.asmcgocall or runtime.exitsyscall not found");
+	} else if (!s.call_asm || !s.call_exit) {
+		snprintf(plan->note, sizeof(plan->note),
+			 "no CALL runtime.asmcgocall followed by CALL runtime.exitsyscall in runtime.cgocall");
+	} else {
+		plan->placement = PLACEMENT_CALL_SITES;
+		plan->enter = s.call_asm;
+		plan->leave[0] = s.call_exit;
+		plan->nleave = 1;
+		plan->emulated = s.call_asm_emulated && s.call_exit_emulated;
+		return 0;
+	}
+	plan_entry_ret(plan, &s);
+	return 0;
+}
+
+static int attach_one(const struct gobin *gb, const char *path, pid_t pid, __u64 addr,
+		      struct bpf_program *prog, struct probe_links *links)
+{
+	struct bpf_link *link;
+	__u64 off;
+	int err;
+
+	if (gobin__addr_to_offset(gb, addr, &off))
+		return -ENOENT;
+	link = bpf_program__attach_uprobe(prog, false, pid, path, off);
+	if (!link) {
+		err = -errno;
+		fprintf(stderr, "cgoscope: failed to attach uprobe at %s+0x%llx: %s\n", path,
+			(unsigned long long)off, strerror(-err));
+		return err;
+	}
+	links->links[links->n++] = link;
+	return 0;
+}
+
+int probes__attach(const struct gobin *gb, const char *path, pid_t pid,
+		   const struct probe_plan *plan, struct bpf_program *enter,
+		   struct bpf_program *leave, struct probe_links *links)
+{
+	int err;
+
+	links->n = 0;
+	err = attach_one(gb, path, pid, plan->enter, enter, links);
+	for (size_t i = 0; !err && i < plan->nleave; i++)
+		err = attach_one(gb, path, pid, plan->leave[i], leave, links);
+	if (err)
+		probes__detach(links);
+	return err;
+}
+
+void probes__detach(struct probe_links *links)
+{
+	for (size_t i = 0; i < links->n; i++)
+		bpf_link__destroy(links->links[i]);
+	links->n = 0;
+}

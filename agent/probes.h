@@ -1,0 +1,63 @@
+/* probes.h - where to put the cgo probes in a Go binary (Capstone) and attaching them. */
+#ifndef CGOSCOPE_PROBES_H
+#define CGOSCOPE_PROBES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+struct gobin;
+struct bpf_program;
+struct bpf_link;
+
+#define PROBES_MAX_LEAVE 16
+
+enum placement {
+	/* CALL runtime.asmcgocall and CALL runtime.exitsyscall: emulated, keyed by thread */
+	PLACEMENT_CALL_SITES = 0,
+	/* runtime.cgocall entry and every RET: keyed by goroutine */
+	PLACEMENT_ENTRY_RET = 1,
+};
+
+/* The probe sites chosen for one binary, as link-time virtual addresses. */
+struct probe_plan {
+	enum placement placement;
+	__u64 cgocall;                  /* runtime.cgocall */
+	__u64 enter;
+	__u64 leave[PROBES_MAX_LEAVE];
+	size_t nleave;
+	bool emulated;                  /* every site is an instruction the kernel emulates */
+	char note[160];                 /* why the fallback was used, or "" */
+};
+
+/* Probe links of one binary. */
+struct probe_links {
+	struct bpf_link *links[1 + PROBES_MAX_LEAVE];
+	size_t n;
+};
+
+/* "call-sites" or "entry+ret". */
+const char *probes__placement_name(enum placement p);
+
+/*
+ * Decodes runtime.cgocall of gb and fills plan. Prefers the call sites; with
+ * force_fallback, or when they are not found, plans entry + every RET and says
+ * why in plan->note. Returns 0, -ENOENT when runtime.cgocall is missing, or
+ * -ENOTSUP for Go releases older than 1.17 (no register ABI).
+ */
+int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan *plan);
+
+/*
+ * Attaches enter/leave programs at plan's sites of the binary at path (file
+ * offsets from gb), for process pid or for every process (-1). On failure
+ * detaches what it attached and returns -errno; on success fills links.
+ */
+int probes__attach(const struct gobin *gb, const char *path, pid_t pid,
+		   const struct probe_plan *plan, struct bpf_program *enter,
+		   struct bpf_program *leave, struct probe_links *links);
+
+/* Destroys every link in links. */
+void probes__detach(struct probe_links *links);
+
+#endif /* CGOSCOPE_PROBES_H */

@@ -1,0 +1,235 @@
+/* stats.c - reads the BPF maps and /proc into a snapshot. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cgoscope.skel.h"
+#include "cnames.h"
+#include "gobin.h"
+#include "stats.h"
+#include "tracer.h"
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static struct proc_snap *find_proc(struct snapshot *snap, __u32 pid)
+{
+	for (size_t i = 0; i < snap->nprocs; i++)
+		if (snap->procs[i].pid == pid)
+			return &snap->procs[i];
+	return NULL;
+}
+
+/* The function entry of ps for fn, appended when new. */
+static struct func_snap *func_get(struct proc_snap *ps, const struct target *tg, __u64 fn)
+{
+	struct func_snap *f, *v;
+
+	for (size_t i = 0; i < ps->nfuncs; i++)
+		if (ps->funcs[i].addr == fn)
+			return &ps->funcs[i];
+	v = realloc(ps->funcs, (ps->nfuncs + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	ps->funcs = v;
+	f = &v[ps->nfuncs++];
+	memset(f, 0, sizeof(*f));
+	f->addr = fn;
+	cnames__name(tg->bin->cn, fn - tg->bias, f->name, sizeof(f->name));
+	return f;
+}
+
+static const struct target *target_of(struct target *tgs, size_t n, __u32 pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((__u32)tgs[i].pid == pid)
+			return &tgs[i];
+	return NULL;
+}
+
+static void fill_proc(struct tracer *t, const struct target *tg, struct proc_snap *ps)
+{
+	struct probe_cost cost = tracer__cost(t, tg->bin->plan.placement);
+	int fd = bpf_map__fd(tracer__skel(t)->maps.procs);
+	struct cgoscope_proc p = { 0 };
+	__u32 key = tg->pid;
+	const char *v;
+
+	memset(ps, 0, sizeof(*ps));
+	ps->pid = tg->pid;
+	ps->nspid = tg->nspid;
+	memcpy(ps->comm, tg->comm, sizeof(ps->comm));
+	snprintf(ps->exe, sizeof(ps->exe), "%s", tg->exe);
+	v = gobin__go_version(tg->bin->gb);
+	snprintf(ps->go_version, sizeof(ps->go_version), "%s", v ? v : "");
+	ps->placement = probes__placement_name(tg->bin->plan.placement);
+	ps->probe_cost_ns = cost.per_call_ns;
+	ps->span_floor_ns = cost.floor_ns;
+	ps->exited = tg->exited;
+	ps->gomaxprocs = -1;
+	ps->max_threads = 10000;
+	ps->max_threads_assumed = true;
+
+	bpf_map_lookup_elem(fd, &key, &p);
+	ps->calls = p.calls;
+	ps->long_calls = p.long_calls;
+	ps->inflight = p.inflight;
+	ps->inflight_peak = p.inflight_peak;
+	ps->threads.current = tg->threads_base + p.threads_delta;
+	ps->threads.peak = tg->threads_base + p.threads_delta_peak;
+	if (ps->threads.peak < ps->threads.current)
+		ps->threads.peak = ps->threads.current;
+	ps->threads.created = p.threads_created;
+	ps->threads.created_c = p.threads_created_c;
+	ps->threads.exited = p.threads_exited;
+}
+
+static int read_stats(struct tracer *t, struct snapshot *snap, struct target *tgs, size_t n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(tracer__skel(t)->maps.stats);
+	struct cgoscope_func_key key, next;
+	struct cgoscope_func_stats *vals;
+	bool first = true;
+
+	if (ncpu <= 0)
+		return ncpu;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		const struct target *tg = target_of(tgs, n, next.tgid);
+		struct proc_snap *ps = find_proc(snap, next.tgid);
+		struct func_snap *f;
+
+		key = next;
+		first = false;
+		if (!tg || !ps || bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		f = func_get(ps, tg, key.fn);
+		if (!f)
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			f->calls += vals[c].count;
+			f->total_ns += vals[c].sum_ns;
+			if (vals[c].max_ns > f->max_ns)
+				f->max_ns = vals[c].max_ns;
+			for (int b = 0; b < CGOSCOPE_NBUCKETS; b++)
+				f->buckets[b] += vals[c].buckets[b];
+		}
+	}
+	free(vals);
+	return 0;
+}
+
+static void add_blocked(struct proc_snap *ps, const struct cgoscope_frame *fr, const char *name,
+			__u64 elapsed)
+{
+	struct blocked_snap *v = realloc(ps->blocked, (ps->nblocked + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	ps->blocked = v;
+	v[ps->nblocked].tid = fr->tid;
+	v[ps->nblocked].elapsed_ns = elapsed;
+	snprintf(v[ps->nblocked].func, sizeof(v[0].func), "%s", name);
+	ps->nblocked++;
+}
+
+static void read_calls(struct tracer *t, struct snapshot *snap, struct target *tgs, size_t n)
+{
+	int fd = bpf_map__fd(tracer__skel(t)->maps.calls);
+	struct cgoscope_calls_key key, next;
+	struct cgoscope_calls c;
+	bool first = true;
+	__u64 now = mono_ns();
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		const struct target *tg = target_of(tgs, n, next.tgid);
+		struct proc_snap *ps = find_proc(snap, next.tgid);
+
+		key = next;
+		first = false;
+		if (!tg || !ps || bpf_map_lookup_elem(fd, &key, &c))
+			continue;
+		for (__u32 d = 0; d < c.depth && d < CGOSCOPE_MAX_DEPTH; d++) {
+			const struct cgoscope_frame *fr = &c.frames[d];
+			struct func_snap *f = func_get(ps, tg, fr->fn);
+			__u64 elapsed = now > fr->start_ns ? now - fr->start_ns : 0;
+
+			if (!f)
+				continue;
+			f->inflight++;
+			if (elapsed >= snap->long_ns)
+				add_blocked(ps, fr, f->name, elapsed);
+		}
+	}
+}
+
+static void read_drops(struct tracer *t, struct snapshot *snap)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int fd = bpf_map__fd(tracer__skel(t)->maps.drops);
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+
+	for (__u32 k = 0; ncpu > 0 && k < CGOSCOPE_DROP__MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			snap->drops[k] += vals[c];
+	}
+}
+
+static int cmp_func(const void *a, const void *b)
+{
+	const struct func_snap *x = a, *y = b;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns < y->total_ns ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int cmp_blocked(const void *a, const void *b)
+{
+	const struct blocked_snap *x = a, *y = b;
+
+	return x->elapsed_ns < y->elapsed_ns ? 1 : x->elapsed_ns > y->elapsed_ns ? -1 : 0;
+}
+
+int stats__collect(struct tracer *t, struct snapshot *snap)
+{
+	struct target *tgs;
+	struct timespec now;
+	size_t n;
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	clock_gettime(CLOCK_REALTIME, &now);
+	snap->wall_time = now.tv_sec + now.tv_nsec / 1e9;
+	snap->long_ns = tracer__opts(t)->long_ns;
+	tgs = tracer__targets(t, &n);
+	snap->procs = calloc(n ? n : 1, sizeof(*snap->procs));
+	if (!snap->procs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		fill_proc(t, &tgs[i], &snap->procs[snap->nprocs++]);
+	err = read_stats(t, snap, tgs, n);
+	if (err)
+		return err;
+	read_calls(t, snap, tgs, n);
+	read_drops(t, snap);
+	for (size_t i = 0; i < snap->nprocs; i++) {
+		struct proc_snap *ps = &snap->procs[i];
+
+		qsort(ps->funcs, ps->nfuncs, sizeof(*ps->funcs), cmp_func);
+		qsort(ps->blocked, ps->nblocked, sizeof(*ps->blocked), cmp_blocked);
+	}
+	return 0;
+}

@@ -1,0 +1,429 @@
+/* tracer.c - the BPF session: loads the programs, attaches binaries, tracks traced processes. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "calib.h"
+#include "cgoscope.skel.h"
+#include "cnames.h"
+#include "gobin.h"
+#include "procfs.h"
+#include "tracer.h"
+
+#define MAX_BINARIES 256
+#define CALIB_ROUNDS 2000
+
+struct tracer {
+	struct tracer_opts opts;
+	struct cgoscope_bpf *skel;
+	struct ring_buffer *rb;
+	struct binary *bins[MAX_BINARIES];
+	size_t nbins;
+	struct target *targets;
+	size_t ntargets, cap;
+	struct probe_cost cost[2];
+	/* exec events collected during one poll */
+	void (*exec_cb)(pid_t pid, void *ctx);
+	void *exec_ctx;
+	int newly_exited;
+};
+
+static int handle_event(void *ctx, void *data, size_t len)
+{
+	struct tracer *t = ctx;
+	const struct cgoscope_event *ev = data;
+
+	if (len < sizeof(*ev))
+		return 0;
+	if (ev->type == CGOSCOPE_EV_EXEC && t->exec_cb)
+		t->exec_cb(ev->pid, t->exec_ctx);
+	if (ev->type == CGOSCOPE_EV_EXIT) {
+		for (size_t i = 0; i < t->ntargets; i++) {
+			if (t->targets[i].pid == (pid_t)ev->pid && !t->targets[i].exited) {
+				t->targets[i].exited = true;
+				t->newly_exited++;
+			}
+		}
+	}
+	return 0;
+}
+
+static int explain_open_error(int err)
+{
+	if (geteuid() != 0)
+		fprintf(stderr, "cgoscope: BPF needs root (or CAP_BPF, CAP_PERFMON and "
+				"CAP_SYS_PTRACE): run with sudo\n");
+	else if (access("/sys/kernel/btf/vmlinux", R_OK))
+		fprintf(stderr, "cgoscope: this kernel has no BTF (/sys/kernel/btf/vmlinux); "
+				"a kernel with CONFIG_DEBUG_INFO_BTF=y is needed\n");
+	else
+		fprintf(stderr, "cgoscope: failed to load BPF programs: %s\n", strerror(-err));
+	return err;
+}
+
+static int load(struct tracer *t)
+{
+	struct cgoscope_bpf *skel;
+	int err;
+
+	skel = cgoscope_bpf__open();
+	if (!skel)
+		return -errno;
+	t->skel = skel;
+	skel->rodata->watch_exec = t->opts.watch_exec;
+	skel->rodata->long_ns = t->opts.long_ns;
+	if (t->opts.map_entries) {
+		bpf_map__set_max_entries(skel->maps.calls, t->opts.map_entries);
+		bpf_map__set_max_entries(skel->maps.stats, t->opts.map_entries);
+	}
+	err = cgoscope_bpf__load(skel);
+	if (err)
+		return err;
+	skel->links.handle_newtask = bpf_program__attach(skel->progs.handle_newtask);
+	skel->links.handle_exit = bpf_program__attach(skel->progs.handle_exit);
+	if (!skel->links.handle_newtask || !skel->links.handle_exit)
+		return -errno;
+	if (t->opts.watch_exec) {
+		skel->links.handle_exec = bpf_program__attach(skel->progs.handle_exec);
+		if (!skel->links.handle_exec)
+			return -errno;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, t, NULL);
+	return t->rb ? 0 : -errno;
+}
+
+int tracer__open(const struct tracer_opts *opts, struct tracer **out)
+{
+	struct tracer *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	t->opts = *opts;
+	if (!t->opts.long_ns)
+		t->opts.long_ns = 1000000000ULL;
+	err = load(t);
+	if (err) {
+		explain_open_error(err);
+		tracer__close(t);
+		return err;
+	}
+	if (opts->calibrate) {
+		for (int p = PLACEMENT_CALL_SITES; p <= PLACEMENT_ENTRY_RET; p++)
+			if (calib__measure(t->skel, p, CALIB_ROUNDS, &t->cost[p]))
+				fprintf(stderr, "cgoscope: probe cost calibration (%s) failed\n",
+					probes__placement_name(p));
+	}
+	*out = t;
+	return 0;
+}
+
+static void binary_put(struct tracer *t, struct binary *b)
+{
+	if (--b->refs > 0)
+		return;
+	probes__detach(&b->links);
+	cnames__free(b->cn);
+	gobin__close(b->gb);
+	for (size_t i = 0; i < t->nbins; i++) {
+		if (t->bins[i] == b) {
+			t->bins[i] = t->bins[--t->nbins];
+			break;
+		}
+	}
+	free(b);
+}
+
+void tracer__close(struct tracer *t)
+{
+	if (!t)
+		return;
+	while (t->ntargets)
+		tracer__remove(t, t->targets[t->ntargets - 1].pid);
+	while (t->nbins)
+		binary_put(t, t->bins[0]);
+	ring_buffer__free(t->rb);
+	cgoscope_bpf__destroy(t->skel);
+	free(t->targets);
+	free(t);
+}
+
+/* Opens and checks the Go binary of pid; err explains a refusal. */
+static int binary_inspect(struct binary *b, char *err, size_t errlen)
+{
+	int major, minor, ret;
+
+	b->gb = gobin__open(b->path);
+	if (!b->gb) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot read %s: %s", b->path,
+			 ret == -ENOEXEC ? "not a valid ELF file" : strerror(-ret));
+		return ret;
+	}
+	if (!gobin__go_version(b->gb)) {
+		snprintf(err, errlen, "not a Go binary (no Go build info)");
+		return -ENOEXEC;
+	}
+	if (!gobin__has_cgo(b->gb)) {
+		snprintf(err, errlen, "%s built without cgo: it makes no cgo calls to trace",
+			 gobin__go_version(b->gb));
+		return -ENOTSUP;
+	}
+	ret = probes__plan(b->gb, false, &b->plan);
+	if (ret == -ENOTSUP) {
+		gobin__go_release(b->gb, &major, &minor);
+		snprintf(err, errlen, "%s is not supported: cgoscope needs Go 1.17 or newer",
+			 gobin__go_version(b->gb));
+	} else if (ret) {
+		snprintf(err, errlen, "no probe site found in runtime.cgocall: %s", strerror(-ret));
+	}
+	return ret;
+}
+
+static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *err, size_t errlen)
+{
+	pid_t filter = t->opts.per_pid ? pid : -1;
+	struct cgoscope_bpf *skel = t->skel;
+	bool sites;
+	struct binary *b;
+	struct stat st;
+	int ret;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	snprintf(b->path, sizeof(b->path), "/proc/%d/exe", pid);
+	if (stat(b->path, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", b->path, strerror(errno));
+		free(b);
+		return ret;
+	}
+	for (size_t i = 0; i < t->nbins; i++) {
+		struct binary *o = t->bins[i];
+
+		if (o->dev == st.st_dev && o->ino == st.st_ino && o->pid == filter) {
+			o->refs++;
+			*out = o;
+			free(b);
+			return 0;
+		}
+	}
+	b->dev = st.st_dev;
+	b->ino = st.st_ino;
+	b->pid = filter;
+	b->refs = 1;
+	if (t->nbins == MAX_BINARIES) {
+		snprintf(err, errlen, "too many binaries traced (%d)", MAX_BINARIES);
+		ret = -ENOSPC;
+		goto fail;
+	}
+	ret = binary_inspect(b, err, errlen);
+	if (!ret && t->opts.force_fallback)
+		ret = probes__plan(b->gb, true, &b->plan);
+	if (ret)
+		goto fail;
+	b->cn = cnames__new(b->gb);
+	if (!b->cn) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	sites = b->plan.placement == PLACEMENT_CALL_SITES;
+	ret = probes__attach(b->gb, b->path, filter, &b->plan,
+			     sites ? skel->progs.cgo_enter_call : skel->progs.cgo_enter_entry,
+			     sites ? skel->progs.cgo_leave_call : skel->progs.cgo_leave_ret, &b->links);
+	if (ret) {
+		snprintf(err, errlen, "failed to attach uprobes: %s", strerror(-ret));
+		goto fail;
+	}
+	t->bins[t->nbins++] = b;
+	*out = b;
+	return 0;
+fail:
+	cnames__free(b->cn);
+	gobin__close(b->gb);
+	free(b);
+	return ret;
+}
+
+/* Threads at attach, minus the kernel's created-exited delta read at the same moment. */
+static int seed_threads(struct tracer *t, struct target *tg)
+{
+	int fd = bpf_map__fd(t->skel->maps.procs);
+	struct cgoscope_proc a, b;
+	__u32 key = tg->pid;
+	long n;
+
+	for (int tries = 0; tries < 100; tries++) {
+		if (bpf_map_lookup_elem(fd, &key, &a) || procfs__threads(tg->pid, &n) ||
+		    bpf_map_lookup_elem(fd, &key, &b))
+			return -ESRCH;
+		if (a.threads_created == b.threads_created && a.threads_exited == b.threads_exited) {
+			tg->threads_base = n - b.threads_delta;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+static int target_init(struct tracer *t, struct target *tg, pid_t pid, char *err, size_t errlen)
+{
+	struct stat st;
+	int ret;
+
+	memset(tg, 0, sizeof(*tg));
+	tg->pid = pid;
+	tg->nspid = pid;
+	if (procfs__start_time(pid, &tg->start_time) || procfs__comm(pid, tg->comm, sizeof(tg->comm))) {
+		snprintf(err, errlen, "no process with PID %d", pid);
+		return -ESRCH;
+	}
+	procfs__nspid(pid, &tg->nspid);
+	if (procfs__exe(pid, tg->exe, sizeof(tg->exe))) {
+		snprintf(err, errlen, "cannot read /proc/%d/exe: %s (a kernel thread, or no permission)",
+			 pid, strerror(errno));
+		return errno == ENOENT ? -ENOEXEC : -EACCES;
+	}
+	ret = binary_get(t, pid, &tg->bin, err, errlen);
+	if (ret || !gobin__is_pie(tg->bin->gb))
+		return ret;
+	if (stat(tg->bin->path, &st) || procfs__map_base(pid, st.st_ino, &tg->bias)) {
+		snprintf(err, errlen, "cannot find where PID %d mapped its binary", pid);
+		binary_put(t, tg->bin);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
+{
+	int fd = bpf_map__fd(t->skel->maps.procs);
+	struct cgoscope_proc proc = { 0 };
+	struct target tg;
+	__u32 key = pid;
+	int ret;
+
+	for (size_t i = 0; i < t->ntargets; i++) {
+		if (t->targets[i].pid == pid) {
+			snprintf(err, errlen, "PID %d is already traced", pid);
+			return -EEXIST;
+		}
+	}
+	if (kill(pid, 0) && errno == ESRCH) {
+		snprintf(err, errlen, "no process with PID %d", pid);
+		return -ESRCH;
+	}
+	ret = target_init(t, &tg, pid, err, errlen);
+	if (ret)
+		return ret;
+	if (t->ntargets == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct target *v = realloc(t->targets, cap * sizeof(*v));
+
+		if (!v) {
+			binary_put(t, tg.bin);
+			return -ENOMEM;
+		}
+		t->targets = v;
+		t->cap = cap;
+	}
+	proc.cookie = tg.start_time;
+	if (bpf_map_update_elem(fd, &key, &proc, BPF_ANY)) {
+		ret = -errno;
+		snprintf(err, errlen, "traced-process map is full: %s", strerror(errno));
+		binary_put(t, tg.bin);
+		return ret;
+	}
+	if (seed_threads(t, &tg)) {
+		bpf_map_delete_elem(fd, &key);
+		binary_put(t, tg.bin);
+		snprintf(err, errlen, "PID %d exited during attach", pid);
+		return -ESRCH;
+	}
+	t->targets[t->ntargets++] = tg;
+	return 0;
+}
+
+/* Deletes every entry of map whose key starts with tgid (stats and calls keys do). */
+static void forget_keys(int fd, size_t key_size, size_t tgid_off, __u32 tgid)
+{
+	char key[32], next[32];
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : key, next)) {
+		__u32 k;
+
+		memcpy(&k, next + tgid_off, sizeof(k));
+		if (k == tgid && !bpf_map_delete_elem(fd, next))
+			continue; /* deleted: restart from the same key */
+		memcpy(key, next, key_size);
+		first = false;
+	}
+}
+
+int tracer__remove(struct tracer *t, pid_t pid)
+{
+	struct cgoscope_bpf *skel = t->skel;
+	__u32 key = pid;
+
+	for (size_t i = 0; i < t->ntargets; i++) {
+		if (t->targets[i].pid != pid)
+			continue;
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.procs), &key);
+		forget_keys(bpf_map__fd(skel->maps.stats), sizeof(struct cgoscope_func_key),
+			    offsetof(struct cgoscope_func_key, tgid), key);
+		forget_keys(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
+			    offsetof(struct cgoscope_calls_key, tgid), key);
+		binary_put(t, t->targets[i].bin);
+		t->targets[i] = t->targets[--t->ntargets];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int tracer__poll(struct tracer *t, void (*exec_cb)(pid_t pid, void *ctx), void *ctx)
+{
+	t->exec_cb = exec_cb;
+	t->exec_ctx = ctx;
+	t->newly_exited = 0;
+	ring_buffer__consume(t->rb);
+	for (size_t i = 0; i < t->ntargets; i++) {
+		struct target *tg = &t->targets[i];
+		__u64 start;
+
+		if (tg->exited)
+			continue;
+		/* gone, or the PID now belongs to another process */
+		if (procfs__start_time(tg->pid, &start) || start != tg->start_time) {
+			tg->exited = true;
+			t->newly_exited++;
+		}
+	}
+	return t->newly_exited;
+}
+
+struct target *tracer__targets(struct tracer *t, size_t *n)
+{
+	*n = t->ntargets;
+	return t->targets;
+}
+
+struct cgoscope_bpf *tracer__skel(struct tracer *t)
+{
+	return t->skel;
+}
+
+const struct tracer_opts *tracer__opts(const struct tracer *t)
+{
+	return &t->opts;
+}
+
+struct probe_cost tracer__cost(const struct tracer *t, enum placement p)
+{
+	return t->cost[p];
+}

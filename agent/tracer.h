@@ -1,0 +1,97 @@
+/* tracer.h - the BPF session: loads the programs, attaches binaries, tracks traced processes. */
+#ifndef CGOSCOPE_TRACER_H
+#define CGOSCOPE_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "probes.h"
+#include "snapshot.h"
+
+struct tracer;
+struct cgoscope_bpf;
+
+struct tracer_opts {
+	bool force_fallback; /* entry+ret placement even where call sites are found */
+	bool watch_exec;     /* deliver exec events (agent discovery) */
+	bool per_pid;        /* uprobes filtered by the kernel to each traced pid */
+	__u64 long_ns;       /* long-blocking threshold */
+	__u32 map_entries;   /* size of the calls and stats maps; 0 = built-in default */
+	bool calibrate;      /* measure the probe cost at start */
+};
+
+/* A binary with probes attached (shared by every traced process running it). */
+struct binary {
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;           /* the process the probes are filtered to, or -1 */
+	char path[64];       /* /proc/PID/exe of the process that brought it */
+	struct gobin *gb;
+	struct cnames *cn;
+	struct probe_plan plan;
+	struct probe_links links;
+	int refs;
+};
+
+/* A traced process. */
+struct target {
+	pid_t pid;
+	pid_t nspid;
+	__u64 start_time;    /* clock ticks after boot: tells a reused PID apart */
+	char comm[CGOSCOPE_COMM_LEN];
+	char exe[SNAP_PATH_LEN];
+	__u64 bias;          /* runtime address - link address (PIE) */
+	struct binary *bin;
+	__s64 threads_base;  /* threads at attach minus the kernel's delta then */
+	bool exited;
+};
+
+/* Measured cost of a probe pair, per placement. */
+struct probe_cost {
+	double per_call_ns; /* what the traced program pays per cgo call */
+	double floor_ns;    /* how much of it lands inside every measured span */
+};
+
+/*
+ * Opens and loads the BPF object and attaches the thread tracepoints.
+ * Returns 0 and sets *out, or -errno (messages on stderr explain: not root,
+ * no BTF, BPF refused).
+ */
+int tracer__open(const struct tracer_opts *opts, struct tracer **out);
+
+/* Detaches everything and frees t. NULL is allowed. */
+void tracer__close(struct tracer *t);
+
+/*
+ * Starts tracing process pid: inspects /proc/PID/exe, attaches its binary if
+ * no traced process runs it yet, and registers the process. Returns 0, or
+ * -errno with a human message in err: -ESRCH (no such process), -ENOEXEC (not
+ * a Go binary), -ENOTSUP (Go without cgo, or too old), -EACCES, -EEXIST.
+ */
+int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen);
+
+/* Stops tracing pid and forgets its data. Returns 0 or -ENOENT. */
+int tracer__remove(struct tracer *t, pid_t pid);
+
+/*
+ * Drains pending events and checks the traced processes; marks those that
+ * ended as exited (their data stays until tracer__remove). Returns the number
+ * of processes that were newly found exited. With exec_cb, calls it for every
+ * exec event (pid of the process that exec'd).
+ */
+int tracer__poll(struct tracer *t, void (*exec_cb)(pid_t pid, void *ctx), void *ctx);
+
+/* The traced processes; valid until the next add/remove. */
+struct target *tracer__targets(struct tracer *t, size_t *n);
+
+/* The loaded skeleton, for reading maps. */
+struct cgoscope_bpf *tracer__skel(struct tracer *t);
+
+/* Options the tracer was opened with. */
+const struct tracer_opts *tracer__opts(const struct tracer *t);
+
+/* Measured probe cost of a placement (zeros when calibration was off or failed). */
+struct probe_cost tracer__cost(const struct tracer *t, enum placement p);
+
+#endif /* CGOSCOPE_TRACER_H */

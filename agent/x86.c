@@ -1,0 +1,131 @@
+/* x86.c - x86-64 instruction decoding with Capstone, reduced to struct insn. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <capstone/capstone.h>
+#include "x86.h"
+
+static int arch_reg(x86_reg reg)
+{
+	switch (reg) {
+	case X86_REG_RAX:
+		return ARCH_REG_ARG0;
+	case X86_REG_R14:
+		return ARCH_REG_G;
+	case X86_REG_RSP:
+		return ARCH_REG_SP;
+	case X86_REG_RIP:
+		return ARCH_REG_PC;
+	case X86_REG_INVALID:
+		return -1;
+	default:
+		return ARCH_REG_OTHER;
+	}
+}
+
+/* Like cs_insn_group(), without needing the handle. */
+static bool in_group(const cs_insn *ci, unsigned int group)
+{
+	for (unsigned int i = 0; i < ci->detail->groups_count; i++)
+		if (ci->detail->groups[i] == group)
+			return true;
+	return false;
+}
+
+/* Instructions whose uprobes the kernel emulates (arch/x86/kernel/uprobes.c). */
+static bool is_emulated(const cs_insn *ci)
+{
+	const cs_x86 *x = &ci->detail->x86;
+
+	switch (ci->id) {
+	case X86_INS_CALL:
+	case X86_INS_JMP:
+		return x->op_count == 1 && x->operands[0].type == X86_OP_IMM;
+	case X86_INS_NOP:
+		return true;
+	case X86_INS_PUSH:
+		return x->op_count == 1 && x->operands[0].type == X86_OP_REG;
+	default:
+		/* jcc rel8/rel32 */
+		return in_group(ci, X86_GRP_JUMP) && x->op_count == 1 &&
+		       x->operands[0].type == X86_OP_IMM;
+	}
+}
+
+static void set_mem(struct insn *in, const cs_insn *ci, const cs_x86_op *op)
+{
+	in->mem_base = arch_reg(op->mem.base);
+	in->mem_disp = op->mem.disp;
+	in->rip_rel = op->mem.base == X86_REG_RIP && op->mem.index == X86_REG_INVALID;
+	if (in->rip_rel)
+		in->target = ci->address + ci->size + op->mem.disp;
+}
+
+static void reduce(const cs_insn *ci, struct insn *in)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	const cs_x86_op *op0 = x->op_count > 0 ? &x->operands[0] : NULL;
+	const cs_x86_op *op1 = x->op_count > 1 ? &x->operands[1] : NULL;
+
+	memset(in, 0, sizeof(*in));
+	in->addr = ci->address;
+	in->size = ci->size;
+	in->mem_base = -1;
+	in->dst_reg = -1;
+	in->emulated = is_emulated(ci);
+	snprintf(in->text, sizeof(in->text), "%s %s", ci->mnemonic, ci->op_str);
+
+	if (ci->id == X86_INS_CALL) {
+		in->kind = op0 && op0->type == X86_OP_IMM ? INSN_CALL : INSN_CALL_INDIRECT;
+		if (in->kind == INSN_CALL)
+			in->target = op0->imm;
+	} else if (ci->id == X86_INS_RET) {
+		in->kind = INSN_RET;
+	} else if (in_group(ci, X86_GRP_JUMP)) {
+		in->kind = INSN_JUMP;
+		if (op0 && op0->type == X86_OP_IMM)
+			in->target = op0->imm;
+	} else if ((ci->id == X86_INS_MOV || ci->id == X86_INS_LEA) && op0 && op1 &&
+		   op0->type == X86_OP_REG && op1->type == X86_OP_MEM) {
+		in->kind = ci->id == X86_INS_MOV ? INSN_LOAD : INSN_LEA;
+		in->dst_reg = arch_reg(op0->reg);
+		set_mem(in, ci, op1);
+	} else if ((ci->id == X86_INS_INC || ci->id == X86_INS_ADD) && op0 &&
+		   op0->type == X86_OP_MEM) {
+		in->kind = INSN_INC;
+		set_mem(in, ci, op0);
+	}
+}
+
+int x86__decode(const void *code, size_t len, __u64 addr,
+		int (*cb)(const struct insn *insn, void *ctx), void *ctx)
+{
+	const uint8_t *p = code;
+	uint64_t pc = addr;
+	struct insn in;
+	csh h;
+	cs_insn *ci;
+	int err = 0;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -EINVAL;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	ci = cs_malloc(h);
+	if (!ci) {
+		cs_close(&h);
+		return -ENOMEM;
+	}
+	while (len > 0) {
+		if (!cs_disasm_iter(h, &p, &len, &pc, ci)) {
+			err = -ENOEXEC;
+			break;
+		}
+		reduce(ci, &in);
+		err = cb(&in, ctx);
+		if (err)
+			break;
+	}
+	cs_free(ci, 1);
+	cs_close(&h);
+	return err;
+}

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cgoscope.bpf.c - kernel side: cgo call enter/leave uprobes and thread tracepoints, aggregated in maps. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "cgoscope.h"
+
+#define CLONE_THREAD 0x00010000
+
+/* Set by the agent before load. */
+const volatile bool watch_exec = false; /* emit exec events (agent discovery) */
+const volatile __u64 long_ns = 1000000000; /* a call this long is long-blocking */
+
+/* Traced processes: the filter every program checks first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct cgoscope_proc);
+} procs SEC(".maps");
+
+/* Calls in flight, per thread (call-site placement) or per goroutine (entry+ret). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct cgoscope_calls_key);
+	__type(value, struct cgoscope_calls);
+} calls SEC(".maps");
+
+/* Completed calls per (process, C function). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct cgoscope_func_key);
+	__type(value, struct cgoscope_func_stats);
+} stats SEC(".maps");
+
+/* Threads created by C code; their own children are C's too. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} cthreads SEC(".maps");
+
+/* Losses, by enum cgoscope_drop. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CGOSCOPE_DROP__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Rare events: exec (when watched) and exit of traced processes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+static const struct cgoscope_calls zero_calls;
+static const struct cgoscope_func_stats zero_stats;
+
+static __always_inline void drop(enum cgoscope_drop cause)
+{
+	__u32 key = cause;
+	__u64 *n = bpf_map_lookup_elem(&drops, &key);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* Raises *peak to value unless another CPU raised it higher meanwhile. */
+static __always_inline void raise_peak(__s64 *peak, __s64 value)
+{
+	for (int i = 0; i < 4; i++) {
+		__s64 old = *peak;
+
+		if (value <= old || __sync_val_compare_and_swap(peak, old, value) == old)
+			return;
+	}
+}
+
+static __always_inline unsigned int log2_slot(__u64 v)
+{
+	unsigned int r = 0, shift;
+
+	shift = (v > 0xFFFFFFFF) << 5; v >>= shift; r = shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r < CGOSCOPE_NBUCKETS ? r : CGOSCOPE_NBUCKETS - 1;
+}
+
+/*
+ * Where the cgocall frame sits on its goroutine stack: g.stack.hi - SP.
+ * Stack copying keeps this distance, so enter and leave agree on it even
+ * when a callback grew (moved) the stack in between.
+ */
+static __always_inline int frame_depth(struct pt_regs *ctx, __u64 g, __u64 *sp_off)
+{
+	__u64 hi;
+
+	if (bpf_probe_read_user(&hi, sizeof(hi), (void *)(g + 8))) {
+		drop(CGOSCOPE_DROP_READ_FAIL);
+		return -1;
+	}
+	*sp_off = hi - PT_REGS_SP(ctx);
+	return 0;
+}
+
+static __always_inline struct cgoscope_calls *calls_get(struct cgoscope_calls_key *key)
+{
+	struct cgoscope_calls *c = bpf_map_lookup_elem(&calls, key);
+
+	if (c)
+		return c;
+	bpf_map_update_elem(&calls, key, &zero_calls, BPF_NOEXIST);
+	c = bpf_map_lookup_elem(&calls, key);
+	if (!c)
+		drop(CGOSCOPE_DROP_CALLS_FULL);
+	return c;
+}
+
+/*
+ * Pops frames that can no longer be left: a frame of another goroutine (a
+ * thread switches goroutines only after its cgo calls ended) or one at or
+ * below sp_off when `inclusive`, above it otherwise. They were unwound by a
+ * panic that crossed the cgo boundary.
+ */
+static __always_inline void pop_stale(struct cgoscope_calls *c, struct cgoscope_proc *proc,
+				      __u64 g, __u64 sp_off, bool inclusive)
+{
+	for (int i = 0; i < CGOSCOPE_MAX_DEPTH; i++) {
+		__u32 d = c->depth;
+		struct cgoscope_frame *f;
+
+		if (d == 0 || d > CGOSCOPE_MAX_DEPTH)
+			return;
+		f = &c->frames[(d - 1) & (CGOSCOPE_MAX_DEPTH - 1)];
+		if (f->g == g && (f->sp_off < sp_off || (!inclusive && f->sp_off == sp_off)))
+			return;
+		c->depth = d - 1;
+		__sync_fetch_and_add(&proc->inflight, -1);
+		drop(CGOSCOPE_DROP_STALE_FRAME);
+	}
+}
+
+static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct cgoscope_calls_key key = { .id = id, .tgid = pid_tgid >> 32 };
+	struct cgoscope_proc *proc;
+	struct cgoscope_calls *c;
+	struct cgoscope_frame *f;
+	__u64 g = ctx->r14, sp_off;
+	__u32 d;
+
+	proc = bpf_map_lookup_elem(&procs, &key.tgid);
+	if (!proc)
+		return 0;
+	__sync_fetch_and_add(&proc->enters, 1);
+	if (frame_depth(ctx, g, &sp_off))
+		return 0;
+	c = calls_get(&key);
+	if (!c)
+		return 0;
+	c->tgid = key.tgid;
+	pop_stale(c, proc, g, sp_off, true);
+	d = c->depth;
+	if (d >= CGOSCOPE_MAX_DEPTH) {
+		drop(CGOSCOPE_DROP_DEPTH);
+		return 0;
+	}
+	f = &c->frames[d & (CGOSCOPE_MAX_DEPTH - 1)];
+	f->fn = fn;
+	f->g = g;
+	f->sp_off = sp_off;
+	f->tid = (__u32)pid_tgid;
+	f->start_ns = bpf_ktime_get_ns();
+	c->depth = d + 1;
+	raise_peak(&proc->inflight_peak, __sync_add_and_fetch(&proc->inflight, 1));
+	return 0;
+}
+
+static __always_inline void account(__u32 tgid, __u64 fn, __u64 ns)
+{
+	struct cgoscope_func_key key = { .tgid = tgid, .fn = fn };
+	struct cgoscope_func_stats *st;
+
+	st = bpf_map_lookup_elem(&stats, &key);
+	if (!st) {
+		bpf_map_update_elem(&stats, &key, &zero_stats, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&stats, &key);
+		if (!st) {
+			drop(CGOSCOPE_DROP_STATS_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&st->count, 1);
+	__sync_fetch_and_add(&st->sum_ns, ns);
+	__sync_fetch_and_add(&st->buckets[log2_slot(ns)], 1);
+	if (ns > st->max_ns)
+		st->max_ns = ns;
+}
+
+static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_empty)
+{
+	struct cgoscope_calls_key key = { .id = id, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	__u64 now = bpf_ktime_get_ns(), g = ctx->r14, sp_off;
+	struct cgoscope_proc *proc;
+	struct cgoscope_calls *c;
+	struct cgoscope_frame *f;
+	__u64 fn, start;
+	__u32 d;
+
+	proc = bpf_map_lookup_elem(&procs, &key.tgid);
+	if (!proc)
+		return 0;
+	if (frame_depth(ctx, g, &sp_off))
+		return 0;
+	c = bpf_map_lookup_elem(&calls, &key);
+	if (!c) {
+		drop(CGOSCOPE_DROP_UNPAIRED_LEAVE);
+		return 0;
+	}
+	pop_stale(c, proc, g, sp_off, false);
+	d = c->depth;
+	if (d == 0 || d > CGOSCOPE_MAX_DEPTH)
+		goto unpaired;
+	f = &c->frames[(d - 1) & (CGOSCOPE_MAX_DEPTH - 1)];
+	if (f->g != g || f->sp_off != sp_off)
+		goto unpaired;
+	fn = f->fn;
+	start = f->start_ns;
+	c->depth = d - 1;
+	__sync_fetch_and_add(&proc->inflight, -1);
+	if (forget_empty && d == 1)
+		bpf_map_delete_elem(&calls, &key);
+	__sync_fetch_and_add(&proc->calls, 1);
+	if (now - start >= long_ns)
+		__sync_fetch_and_add(&proc->long_calls, 1);
+	account(key.tgid, fn, now - start);
+	return 0;
+unpaired:
+	drop(CGOSCOPE_DROP_UNPAIRED_LEAVE);
+	return 0;
+}
+
+/*
+ * Call-site placement: at `CALL runtime.asmcgocall` inside runtime.cgocall
+ * (ABI0: fn is the first word on the stack) and at the `CALL
+ * runtime.exitsyscall` after it. Both run on the same thread.
+ */
+SEC("uprobe")
+int BPF_KPROBE(cgo_enter_call)
+{
+	__u64 fn = 0;
+
+	if (bpf_probe_read_user(&fn, sizeof(fn), (void *)PT_REGS_SP(ctx))) {
+		drop(CGOSCOPE_DROP_READ_FAIL);
+		return 0;
+	}
+	return on_enter(ctx, (__u32)bpf_get_current_pid_tgid(), fn);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(cgo_leave_call)
+{
+	return on_leave(ctx, (__u32)bpf_get_current_pid_tgid(), false);
+}
+
+/*
+ * Fallback placement: runtime.cgocall's entry (register ABI: fn in AX) and
+ * every RET. The goroutine may come back on another thread, so the record
+ * is keyed by the goroutine.
+ */
+SEC("uprobe")
+int BPF_KPROBE(cgo_enter_entry)
+{
+	return on_enter(ctx, ctx->r14, ctx->ax);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(cgo_leave_ret)
+{
+	return on_leave(ctx, ctx->r14, true);
+}
+
+SEC("tracepoint/task/task_newtask")
+int handle_newtask(struct trace_event_raw_task_newtask *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct cgoscope_calls_key key = { .id = (__u32)pid_tgid, .tgid = pid_tgid >> 32 };
+	struct cgoscope_proc *proc;
+	struct cgoscope_calls *c;
+	__u32 creator = (__u32)pid_tgid, child = ctx->pid;
+	__u8 one = 1;
+
+	if (!(ctx->clone_flags & CLONE_THREAD))
+		return 0;
+	proc = bpf_map_lookup_elem(&procs, &key.tgid);
+	if (!proc)
+		return 0;
+	__sync_fetch_and_add(&proc->threads_created, 1);
+	raise_peak(&proc->threads_delta_peak, __sync_add_and_fetch(&proc->threads_delta, 1));
+	/* Made by C: inside a cgo call, or by a thread that C made. */
+	c = bpf_map_lookup_elem(&calls, &key);
+	if ((c && c->depth > 0) || bpf_map_lookup_elem(&cthreads, &creator)) {
+		__sync_fetch_and_add(&proc->threads_created_c, 1);
+		bpf_map_update_elem(&cthreads, &child, &one, BPF_ANY);
+	}
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int handle_exit(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct cgoscope_calls_key key = { .id = (__u32)pid_tgid, .tgid = pid_tgid >> 32 };
+	__u32 tid = (__u32)pid_tgid;
+	struct cgoscope_proc *proc;
+	struct cgoscope_event *ev;
+
+	proc = bpf_map_lookup_elem(&procs, &key.tgid);
+	if (!proc)
+		return 0;
+	__sync_fetch_and_add(&proc->threads_exited, 1);
+	__sync_fetch_and_add(&proc->threads_delta, -1);
+	bpf_map_delete_elem(&calls, &key);
+	bpf_map_delete_elem(&cthreads, &tid);
+	if (tid != key.tgid)
+		return 0;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		drop(CGOSCOPE_DROP_RINGBUF);
+		return 0;
+	}
+	ev->type = CGOSCOPE_EV_EXIT;
+	ev->pid = key.tgid;
+	ev->ppid = 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	struct cgoscope_event *ev;
+
+	if (!watch_exec)
+		return 0;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		drop(CGOSCOPE_DROP_RINGBUF);
+		return 0;
+	}
+	ev->type = CGOSCOPE_EV_EXEC;
+	ev->pid = bpf_get_current_pid_tgid() >> 32;
+	ev->ppid = 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
