@@ -22,6 +22,7 @@ AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/agent/main.o,$(AGENT_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
+UNIT_HELPERS := tests/unit/sample_snapshot.c
 GO_PROGS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/go/*/main.go))))
 GO_BINS := $(addprefix $(OUTPUT)/go/,$(GO_PROGS))
 
@@ -67,9 +68,9 @@ $(OUTPUT)/cgoscope: $(AGENT_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
+$(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(LDFLAGS) $< $(UNIT_HELPERS) $(LIB_OBJS) $(LIBS) -lcmocka -o $@
 
 # Test workloads: Go programs that print their own ground truth.
 gobins: $(GO_BINS)
@@ -77,7 +78,7 @@ $(OUTPUT)/go/%: tests/go/%/*.go tests/go.mod | $(OUTPUT)/go
 	$(call msg,GO,$@)
 	$(Q)cd tests && CGO_ENABLED=1 $(GO) build -o ../$@ ./go/$*
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(OUTPUT)/unit/prom_dump
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit gobins

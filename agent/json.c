@@ -1,0 +1,279 @@
+/* json.c - JSON view of a snapshot with jansson (pure: snapshot -> json_t). */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hist.h"
+#include "json.h"
+
+/* __u64 as a JSON integer, saturated at the largest json_int_t. */
+static json_int_t ji(__u64 v)
+{
+	return v > LLONG_MAX ? LLONG_MAX : (json_int_t)v;
+}
+
+/* jansson refuses NaN and infinities as reals. */
+static double fin(double v)
+{
+	return isfinite(v) ? v : 0;
+}
+
+/* A duration in ns (double) rounded to a JSON integer. */
+static json_int_t jround(double ns)
+{
+	if (!(ns > 0))
+		return 0;
+	return ns >= (double)LLONG_MAX ? LLONG_MAX : llround(ns);
+}
+
+/*
+ * A JSON string of at most maxlen bytes of s. jansson refuses invalid UTF-8
+ * (paths and symbols may hold any bytes): those bytes become '?'.
+ */
+static json_t *jstr(const char *s, size_t maxlen)
+{
+	size_t i, n = strnlen(s, maxlen);
+	json_t *j = json_stringn(s, n);
+	char *copy;
+
+	if (j)
+		return j;
+	copy = strndup(s, n);
+	if (!copy)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)copy[i] >= 0x80)
+			copy[i] = '?';
+	j = json_stringn(copy, n);
+	free(copy);
+	return j;
+}
+
+#define JSTR(field) jstr(field, sizeof(field))
+
+static json_t *drops_json(const struct snapshot *snap)
+{
+	json_t *o = json_object();
+	int i, err = 0;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < CGOSCOPE_DROP__MAX; i++)
+		err |= json_object_set_new(o, snapshot__drop_name(i), json_integer(ji(snap->drops[i])));
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Non-empty slots only, ascending. */
+static json_t *hist_json(const __u64 buckets[CGOSCOPE_NBUCKETS])
+{
+	json_t *a = json_array();
+	unsigned int i;
+	int err = 0;
+
+	if (!a)
+		return NULL;
+	for (i = 0; i < CGOSCOPE_NBUCKETS; i++) {
+		if (!buckets[i])
+			continue;
+		err |= json_array_append_new(a, json_pack("{s:I, s:I, s:I}", "lo_ns",
+							  ji(hist__lower_ns(i)), "hi_ns",
+							  ji(hist__upper_ns(i)), "count",
+							  ji(buckets[i])));
+	}
+	if (err) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+static json_t *func_json(const struct func_snap *f)
+{
+	double avg = f->calls ? (double)f->total_ns / (double)f->calls : 0;
+	json_t *o = json_object();
+	char addr[24];
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->addr);
+	err |= json_object_set_new(o, "name", JSTR(f->name));
+	err |= json_object_update_new(
+		o, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "addr", addr, "calls",
+			     ji(f->calls), "total_ns", ji(f->total_ns), "avg_ns", jround(avg),
+			     "p50_ns", jround(hist__quantile(f->buckets, 0.50, f->max_ns)),
+			     "p99_ns", jround(hist__quantile(f->buckets, 0.99, f->max_ns)),
+			     "max_ns", ji(f->max_ns), "inflight", (json_int_t)f->inflight));
+	err |= json_object_set_new(o, "histogram", hist_json(f->buckets));
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *blocked_json(const struct blocked_snap *b)
+{
+	json_t *o = json_pack("{s:I}", "tid", (json_int_t)b->tid);
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	err |= json_object_set_new(o, "function", JSTR(b->func));
+	err |= json_object_set_new(o, "elapsed_ns", json_integer(ji(b->elapsed_ns)));
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *threads_json(const struct threads_snap *t)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}", "current", (json_int_t)t->current,
+			 "peak", (json_int_t)t->peak, "created", ji(t->created), "created_by_c",
+			 ji(t->created_c), "exited", ji(t->exited), "growth_per_s",
+			 fin(t->growth_per_s));
+}
+
+static json_t *reasons_json(const struct proc_snap *p)
+{
+	json_t *a = json_array();
+	size_t i;
+	int err = 0;
+
+	for (i = 0; a && i < p->nreasons && i < SNAP_REASONS; i++)
+		err |= json_array_append_new(a, JSTR(p->reasons[i]));
+	if (err) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* JSON array of n elements made by one(elems + i * size); NULL when anything failed. */
+static json_t *array_of(const void *elems, size_t n, size_t size, json_t *(*one)(const void *))
+{
+	json_t *a = json_array();
+	size_t i;
+	int err = 0;
+
+	for (i = 0; a && i < n; i++)
+		err |= json_array_append_new(a, one((const char *)elems + i * size));
+	if (err) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+static json_t *func_json_v(const void *f)
+{
+	return func_json(f);
+}
+
+static json_t *blocked_json_v(const void *b)
+{
+	return blocked_json(b);
+}
+
+/* The plain numbers, flags and static strings of a process. */
+static json_t *proc_json_numbers(const struct proc_snap *p)
+{
+	return json_pack("{s:s, s:I, s:I, s:b, s:I, s:I, s:I, s:I}", "placement",
+			 p->placement ? p->placement : "", "probe_cost_ns",
+			 jround(p->probe_cost_ns), "span_floor_ns", jround(p->span_floor_ns),
+			 "exited", (int)p->exited, "calls", ji(p->calls), "inflight",
+			 (json_int_t)p->inflight, "inflight_peak", (json_int_t)p->inflight_peak,
+			 "long_calls", ji(p->long_calls));
+}
+
+static json_t *proc_json_limits(const struct proc_snap *p)
+{
+	return json_pack("{s:I, s:b, s:s}", "max_threads", (json_int_t)p->max_threads,
+			 "max_threads_assumed", (int)p->max_threads_assumed, "verdict",
+			 snapshot__verdict_name(p->verdict));
+}
+
+static json_t *proc_json(const struct proc_snap *p)
+{
+	json_t *o = json_pack("{s:I, s:I}", "pid", (json_int_t)p->pid, "nspid",
+			      (json_int_t)p->nspid);
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	err |= json_object_set_new(o, "comm", JSTR(p->comm));
+	err |= json_object_set_new(o, "exe", JSTR(p->exe));
+	err |= json_object_set_new(o, "go_version", JSTR(p->go_version));
+	err |= json_object_set_new(o, "container_id",
+				   p->container_id[0] ? JSTR(p->container_id) : json_null());
+	err |= json_object_update_new(o, proc_json_numbers(p));
+	err |= json_object_set_new(o, "threads", threads_json(&p->threads));
+	err |= json_object_set_new(o, "gomaxprocs",
+				   p->gomaxprocs < 0 ? json_null() : json_integer(p->gomaxprocs));
+	err |= json_object_update_new(o, proc_json_limits(p));
+	err |= json_object_set_new(o, "reasons", reasons_json(p));
+	err |= json_object_set_new(
+		o, "blocked", array_of(p->blocked, p->nblocked, sizeof(*p->blocked), blocked_json_v));
+	err |= json_object_set_new(o, "functions_folded", json_integer((json_int_t)p->folded));
+	err |= json_object_set_new(
+		o, "functions", array_of(p->funcs, p->nfuncs, sizeof(*p->funcs), func_json_v));
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *proc_json_v(const void *p)
+{
+	return proc_json(p);
+}
+
+json_t *json__snapshot(const struct snapshot *snap)
+{
+	json_t *root;
+	int err = 0;
+
+	if (!snap) {
+		errno = EINVAL;
+		return NULL;
+	}
+	root = json_pack("{s:s, s:f, s:f, s:I}", "cgoscope_version", CGOSCOPE_VERSION, "time",
+			 fin(snap->wall_time), "duration_s", fin(snap->duration_s), "long_threshold_ns",
+			 ji(snap->long_ns));
+	if (!root)
+		goto nomem;
+	err |= json_object_set_new(root, "drops", drops_json(snap));
+	err |= json_object_set_new(root, "processes", array_of(snap->procs, snap->nprocs,
+							       sizeof(*snap->procs), proc_json_v));
+	if (!err)
+		return root;
+	json_decref(root);
+nomem:
+	errno = ENOMEM;
+	return NULL;
+}
+
+int json__print(FILE *out, const struct snapshot *snap)
+{
+	json_t *root;
+	int err;
+
+	if (!out || !snap)
+		return -EINVAL;
+	root = json__snapshot(snap);
+	if (!root)
+		return -errno;
+	err = json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	json_decref(root);
+	if (err || fputc('\n', out) == EOF || fflush(out))
+		return -EIO;
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* json.h - JSON view of a snapshot with jansson (pure: snapshot -> json_t). */
+#ifndef CGOSCOPE_JSON_H
+#define CGOSCOPE_JSON_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include "snapshot.h"
+
+/*
+ * Builds the JSON document of snap (schema in DESIGN.md: cgoscope_version,
+ * time, duration_s, long_threshold_ns, drops, processes[...]). Durations in
+ * ns are integers; averages and percentiles are rounded. Reads snap only.
+ * Returns a new reference the caller must json_decref(), or NULL with errno
+ * set (EINVAL for a NULL snap, ENOMEM).
+ */
+json_t *json__snapshot(const struct snapshot *snap);
+
+/*
+ * Writes json__snapshot(snap) to out, indented by 2, with a final newline.
+ * Returns 0, -EINVAL, -ENOMEM, or -EIO when writing failed.
+ */
+int json__print(FILE *out, const struct snapshot *snap);
+
+#endif /* CGOSCOPE_JSON_H */

@@ -1,0 +1,443 @@
+/* prom.c - Prometheus text exposition format 0.0.4 writer (pure: snapshot -> text). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hist.h"
+#include "prom.h"
+
+#define NUM_LEN 40
+#define OTHER "other"
+
+struct family {
+	const char *name;
+	const char *type;
+	const char *help;
+};
+
+/* The label set of one sample: process labels, then function, then one extra pair. */
+struct labels {
+	const struct proc_snap *p; /* NULL: no process labels */
+	const char *function;      /* NULL: none */
+	const char *key;           /* NULL: no extra pair */
+	const char *val;
+};
+
+/* Functions of one process as exported: kept ones, then "other" holding the folded rest. */
+struct fview {
+	const struct proc_snap *p;
+	const struct func_snap **funcs;
+	size_t n;
+	size_t folded; /* by stats and by our cap */
+	struct func_snap other;
+};
+
+enum proc_metric {
+	PM_INFLIGHT,
+	PM_INFLIGHT_PEAK,
+	PM_BLOCKED,
+	PM_LONG_DONE,
+	PM_THREADS,
+	PM_THREADS_PEAK,
+	PM_CREATED,
+	PM_CREATED_C,
+	PM_EXITED,
+	PM_GOMAXPROCS,
+	PM_MAX_THREADS,
+	PM_STATE,
+	PM_PROBE_COST,
+	PM_FOLDED,
+	PM__MAX,
+};
+
+static const struct family proc_families[PM__MAX] = {
+	[PM_INFLIGHT] = { "cgoscope_process_cgo_inflight_calls", "gauge",
+			  "Threads of the process inside a C call now." },
+	[PM_INFLIGHT_PEAK] = { "cgoscope_process_cgo_inflight_calls_peak", "gauge",
+			       "Most threads of the process inside C at once since attach." },
+	[PM_BLOCKED] = { "cgoscope_process_long_blocking_calls", "gauge",
+			 "Calls in C now for longer than the long-blocking threshold." },
+	[PM_LONG_DONE] = { "cgoscope_process_long_blocking_calls_completed_total", "counter",
+			   "Completed calls that lasted longer than the long-blocking threshold." },
+	[PM_THREADS] = { "cgoscope_process_threads", "gauge", "OS threads of the process now." },
+	[PM_THREADS_PEAK] = { "cgoscope_process_threads_peak", "gauge",
+			      "Most OS threads of the process at once since attach." },
+	[PM_CREATED] = { "cgoscope_process_threads_created_total", "counter",
+			 "OS threads created since attach." },
+	[PM_CREATED_C] = { "cgoscope_process_threads_created_by_c_total", "counter",
+			   "OS threads created by C code since attach." },
+	[PM_EXITED] = { "cgoscope_process_threads_exited_total", "counter",
+			"OS threads exited since attach." },
+	[PM_GOMAXPROCS] = { "cgoscope_process_gomaxprocs", "gauge",
+			    "GOMAXPROCS of the process (absent when unknown)." },
+	[PM_MAX_THREADS] = { "cgoscope_process_max_threads", "gauge",
+			     "Thread limit of the Go runtime (debug.SetMaxThreads)." },
+	[PM_STATE] = { "cgoscope_process_starvation_state", "gauge",
+		       "Starvation verdict: 0 ok, 1 warning, 2 critical." },
+	[PM_PROBE_COST] = { "cgoscope_process_probe_cost_seconds", "gauge",
+			    "Measured cost of the probes per cgo call." },
+	[PM_FOLDED] = { "cgoscope_process_functions_folded", "gauge",
+			"C functions folded into function=\"other\" by the cardinality cap." },
+};
+
+enum func_metric {
+	FM_CALLS,
+	FM_DURATION,
+	FM_INFLIGHT,
+	FM__MAX,
+};
+
+static const struct family func_families[FM__MAX] = {
+	[FM_CALLS] = { "cgoscope_cgo_calls_total", "counter", "Completed cgo calls per C function." },
+	[FM_DURATION] = { "cgoscope_cgo_call_duration_seconds", "histogram",
+			  "Duration of completed cgo calls per C function." },
+	[FM_INFLIGHT] = { "cgoscope_cgo_inflight_calls", "gauge",
+			  "Calls of the C function in progress now." },
+};
+
+static const struct family build_info = { "cgoscope_build_info", "gauge",
+					  "Version of cgoscope; always 1." };
+static const struct family procs_traced = { "cgoscope_processes_traced", "gauge",
+					    "Processes traced now." };
+static const struct family attach_failures = { "cgoscope_attach_failures_total", "counter",
+					       "Probes that could not be attached." };
+static const struct family bpf_drops = { "cgoscope_bpf_drops_total", "counter",
+					 "Data lost or discarded by the BPF programs, by cause." };
+static const struct family scrape_duration = { "cgoscope_scrape_duration_seconds", "gauge",
+					       "Time the previous scrape took." };
+
+static void put_family(FILE *f, const struct family *fam)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", fam->name, fam->help, fam->name, fam->type);
+}
+
+/* Integers in full, others as the shortest text that parses back to v; "+Inf" spelled exactly. */
+static const char *fmt_double(char buf[NUM_LEN], double v)
+{
+	int prec;
+
+	if (isnan(v))
+		return "NaN";
+	if (isinf(v))
+		return v > 0 ? "+Inf" : "-Inf";
+	if (v == trunc(v) && fabs(v) < 0x1p53) {
+		snprintf(buf, NUM_LEN, "%.0f", v);
+		return buf;
+	}
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(buf, NUM_LEN, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return buf;
+	}
+	snprintf(buf, NUM_LEN, "%.17g", v);
+	return buf;
+}
+
+static const char *fmt_u64(char buf[NUM_LEN], __u64 v)
+{
+	snprintf(buf, NUM_LEN, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '"')
+			fputs("\\\"", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void put_label(FILE *f, int *n, const char *key, const char *val)
+{
+	fprintf(f, "%c%s=\"", (*n)++ ? ',' : '{', key);
+	put_escaped(f, val);
+	fputc('"', f);
+}
+
+static void put_labels(FILE *f, const struct labels *l)
+{
+	char pid[NUM_LEN];
+	int n = 0;
+
+	if (l->p) {
+		put_label(f, &n, "pid", fmt_u64(pid, l->p->pid));
+		put_label(f, &n, "comm", l->p->comm);
+		put_label(f, &n, "exe", l->p->exe);
+		put_label(f, &n, "go_version", l->p->go_version);
+		if (l->p->container_id[0])
+			put_label(f, &n, "container_id", l->p->container_id);
+	}
+	if (l->function)
+		put_label(f, &n, "function", l->function);
+	if (l->key)
+		put_label(f, &n, l->key, l->val);
+	if (n)
+		fputc('}', f);
+}
+
+static void put_sample(FILE *f, const char *name, const char *suffix, const struct labels *l,
+		       const char *value)
+{
+	fprintf(f, "%s%s", name, suffix);
+	put_labels(f, l);
+	fprintf(f, " %s\n", value);
+}
+
+static void put_agent(FILE *f, const struct snapshot *snap, const struct prom_opts *opts)
+{
+	struct labels l = { .key = "version", .val = opts->build_version };
+	char num[NUM_LEN];
+	int i;
+
+	if (!l.val)
+		l.val = CGOSCOPE_VERSION;
+	put_family(f, &build_info);
+	put_sample(f, build_info.name, "", &l, "1");
+	l = (struct labels){ 0 };
+	put_family(f, &procs_traced);
+	put_sample(f, procs_traced.name, "", &l, fmt_u64(num, snap->nprocs));
+	put_family(f, &attach_failures);
+	put_sample(f, attach_failures.name, "", &l, fmt_u64(num, opts->attach_failures));
+	put_family(f, &bpf_drops);
+	for (i = 0; i < CGOSCOPE_DROP__MAX; i++) {
+		l = (struct labels){ .key = "cause", .val = snapshot__drop_name(i) };
+		put_sample(f, bpf_drops.name, "", &l, fmt_u64(num, snap->drops[i]));
+	}
+	l = (struct labels){ 0 };
+	put_family(f, &scrape_duration);
+	put_sample(f, scrape_duration.name, "", &l, fmt_double(num, opts->scrape_duration_s));
+}
+
+/* Value of a per-process metric. */
+static double proc_value(const struct fview *v, enum proc_metric m)
+{
+	const struct proc_snap *p = v->p;
+
+	switch (m) {
+	case PM_INFLIGHT:
+		return (double)p->inflight;
+	case PM_INFLIGHT_PEAK:
+		return (double)p->inflight_peak;
+	case PM_BLOCKED:
+		return (double)p->nblocked;
+	case PM_LONG_DONE:
+		return (double)p->long_calls;
+	case PM_THREADS:
+		return (double)p->threads.current;
+	case PM_THREADS_PEAK:
+		return (double)p->threads.peak;
+	case PM_CREATED:
+		return (double)p->threads.created;
+	case PM_CREATED_C:
+		return (double)p->threads.created_c;
+	case PM_EXITED:
+		return (double)p->threads.exited;
+	case PM_GOMAXPROCS:
+		return p->gomaxprocs;
+	case PM_MAX_THREADS:
+		return p->max_threads;
+	case PM_STATE:
+		return p->verdict;
+	case PM_PROBE_COST:
+		return p->probe_cost_ns / 1e9;
+	case PM_FOLDED:
+		return (double)v->folded;
+	default:
+		return NAN;
+	}
+}
+
+static void put_proc_family(FILE *f, const struct fview *views, size_t n, enum proc_metric m)
+{
+	const struct family *fam = &proc_families[m];
+	char num[NUM_LEN];
+	size_t i;
+
+	put_family(f, fam);
+	for (i = 0; i < n; i++) {
+		struct labels l = { .p = views[i].p };
+
+		if (m == PM_GOMAXPROCS && views[i].p->gomaxprocs < 0)
+			continue; /* unknown: no series */
+		put_sample(f, fam->name, "", &l, fmt_double(num, proc_value(&views[i], m)));
+	}
+}
+
+/*
+ * Cumulative buckets for every slot but the last, whose values are capped
+ * into it and so have no finite upper bound: they are counted by +Inf only.
+ */
+static void put_histogram(FILE *f, const char *name, const struct labels *base,
+			  const struct func_snap *fn)
+{
+	__u64 cum = 0, count = hist__count(fn->buckets);
+	struct labels l = *base;
+	char num[NUM_LEN], le[NUM_LEN];
+	unsigned int i;
+
+	if (fn->calls > count)
+		count = fn->calls;
+	l.key = "le";
+	for (i = 0; i < CGOSCOPE_NBUCKETS - 1; i++) {
+		cum += fn->buckets[i];
+		l.val = fmt_double(le, (double)hist__upper_ns(i) / 1e9);
+		put_sample(f, name, "_bucket", &l, fmt_u64(num, cum));
+	}
+	l.val = "+Inf";
+	put_sample(f, name, "_bucket", &l, fmt_u64(num, count));
+	put_sample(f, name, "_sum", base, fmt_double(num, (double)fn->total_ns / 1e9));
+	put_sample(f, name, "_count", base, fmt_u64(num, count));
+}
+
+static void put_func_sample(FILE *f, enum func_metric m, const struct labels *l,
+			    const struct func_snap *fn)
+{
+	const char *name = func_families[m].name;
+	char num[NUM_LEN];
+
+	if (m == FM_CALLS)
+		put_sample(f, name, "", l, fmt_u64(num, fn->calls));
+	else if (m == FM_DURATION)
+		put_histogram(f, name, l, fn);
+	else
+		put_sample(f, name, "", l, fmt_u64(num, fn->inflight));
+}
+
+static void put_func_family(FILE *f, const struct fview *views, size_t n, enum func_metric m)
+{
+	size_t i, j;
+
+	put_family(f, &func_families[m]);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < views[i].n; j++) {
+			const struct func_snap *fn = views[i].funcs[j];
+			struct labels l = { .p = views[i].p, .function = fn->name };
+
+			put_func_sample(f, m, &l, fn);
+		}
+	}
+}
+
+static void fold_into(struct func_snap *other, const struct func_snap *f)
+{
+	unsigned int i;
+
+	other->calls += f->calls;
+	other->total_ns += f->total_ns;
+	other->inflight += f->inflight;
+	if (f->max_ns > other->max_ns)
+		other->max_ns = f->max_ns;
+	for (i = 0; i < CGOSCOPE_NBUCKETS; i++)
+		other->buckets[i] += f->buckets[i];
+}
+
+/*
+ * Applies the cap: keeps the first max-1 functions (the snapshot is sorted by
+ * total time) and folds the rest, and any "other" the stats module made, into v->other.
+ */
+static int view_build(struct fview *v, const struct proc_snap *p, unsigned int max)
+{
+	size_t i;
+
+	v->p = p;
+	v->folded = p->folded;
+	v->funcs = calloc(p->nfuncs + 1, sizeof(*v->funcs));
+	if (!v->funcs)
+		return -ENOMEM;
+	if (!max || p->nfuncs <= max) {
+		for (i = 0; i < p->nfuncs; i++)
+			v->funcs[v->n++] = &p->funcs[i];
+		return 0;
+	}
+	snprintf(v->other.name, sizeof(v->other.name), OTHER);
+	for (i = 0; i < p->nfuncs; i++) {
+		const struct func_snap *fn = &p->funcs[i];
+		bool is_other = !strcmp(fn->name, OTHER);
+
+		if (v->n < max - 1 && !is_other) {
+			v->funcs[v->n++] = fn;
+			continue;
+		}
+		fold_into(&v->other, fn);
+		if (!is_other)
+			v->folded++;
+	}
+	v->funcs[v->n++] = &v->other;
+	return 0;
+}
+
+static void views_free(struct fview *views, size_t n)
+{
+	size_t i;
+
+	for (i = 0; views && i < n; i++)
+		free(views[i].funcs);
+	free(views);
+}
+
+static struct fview *views_build(const struct snapshot *snap, unsigned int max)
+{
+	struct fview *views = calloc(snap->nprocs + 1, sizeof(*views));
+	size_t i;
+
+	for (i = 0; views && i < snap->nprocs; i++) {
+		if (view_build(&views[i], &snap->procs[i], max)) {
+			views_free(views, i + 1);
+			return NULL;
+		}
+	}
+	return views;
+}
+
+static void put_all(FILE *f, const struct snapshot *snap, const struct prom_opts *opts,
+		    const struct fview *views)
+{
+	int m;
+
+	put_agent(f, snap, opts);
+	for (m = 0; m < PM__MAX; m++)
+		put_proc_family(f, views, snap->nprocs, m);
+	for (m = 0; m < FM__MAX; m++)
+		put_func_family(f, views, snap->nprocs, m);
+}
+
+int prom__render(const struct snapshot *snap, const struct prom_opts *opts, char **text,
+		 size_t *len)
+{
+	static const struct prom_opts defaults = { 0 };
+	struct fview *views;
+	int err = 0;
+	FILE *f;
+
+	if (!snap || !text || !len)
+		return -EINVAL;
+	*text = NULL;
+	*len = 0;
+	views = views_build(snap, opts ? opts->max_functions : 0);
+	if (!views)
+		return -ENOMEM;
+	f = open_memstream(text, len);
+	if (!f) {
+		views_free(views, snap->nprocs);
+		return -ENOMEM;
+	}
+	put_all(f, snap, opts ? opts : &defaults, views);
+	if (ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	views_free(views, snap->nprocs);
+	if (err) {
+		free(*text);
+		*text = NULL;
+		*len = 0;
+	}
+	return err;
+}

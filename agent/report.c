@@ -1,0 +1,318 @@
+/* report.c - the CLI text report of a snapshot: function tables, histograms, threads, verdict. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include "hist.h"
+#include "report.h"
+
+#define DUR_LEN 32
+#define STARS_MAX 40
+#define NAME_WIDTH_MIN 8
+#define NAME_WIDTH_MAX 48
+
+static const struct unit {
+	const char *suffix; /* for report__fmt_ns */
+	const char *label;  /* for histogram headers */
+	double div;
+} units[] = {
+	{ "ns", "nsecs", 1 },
+	{ "us", "usecs", 1e3 },
+	{ "ms", "msecs", 1e6 },
+	{ "s", "secs", 1e9 },
+};
+
+#define NUNITS (sizeof(units) / sizeof(units[0]))
+
+/* Decimals that give 3 significant digits to v in [0, 999.5); rounding is taken into account. */
+static int sig3_decimals(double v)
+{
+	if (v < 9.995)
+		return 2;
+	if (v < 99.95)
+		return 1;
+	return 0;
+}
+
+int report__fmt_ns(char *buf, size_t len, double ns)
+{
+	const char *sign = "";
+	unsigned int u;
+	double v;
+	int n;
+
+	if (!buf || !len)
+		return -EINVAL;
+	if (!isfinite(ns)) {
+		n = snprintf(buf, len, "?");
+		return (size_t)n < len ? 0 : -ENOSPC;
+	}
+	if (ns < 0) {
+		sign = "-";
+		ns = -ns;
+	}
+	if (ns < 999.5) {
+		n = snprintf(buf, len, "%s%.0fns", sign, ns);
+		return (size_t)n < len ? 0 : -ENOSPC;
+	}
+	for (u = 1; u < NUNITS - 1 && ns / units[u].div >= 999.5; u++)
+		;
+	v = ns / units[u].div;
+	n = snprintf(buf, len, "%s%.*f%s", sign, sig3_decimals(v), v, units[u].suffix);
+	return (size_t)n < len ? 0 : -ENOSPC;
+}
+
+/* report__fmt_ns into a caller's DUR_LEN buffer, for use inside printf arguments. */
+static const char *dur(char buf[DUR_LEN], double ns)
+{
+	report__fmt_ns(buf, DUR_LEN, ns);
+	return buf;
+}
+
+/* s with control characters (a newline in a path, say) shown as '?', so rows stay rows. */
+static const char *printable(char buf[SNAP_PATH_LEN], const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < SNAP_PATH_LEN - 1; i++)
+		buf[i] = iscntrl((unsigned char)s[i]) ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+static bool func_shown(const struct func_snap *f, const struct report_opts *opts)
+{
+	return f->calls >= opts->min_calls;
+}
+
+static int name_width(const struct proc_snap *p, const struct report_opts *opts)
+{
+	size_t i, w = NAME_WIDTH_MIN;
+
+	for (i = 0; i < p->nfuncs; i++) {
+		size_t n = strlen(p->funcs[i].name);
+
+		if (func_shown(&p->funcs[i], opts) && n > w)
+			w = n;
+	}
+	return w < NAME_WIDTH_MAX ? (int)w : NAME_WIDTH_MAX;
+}
+
+static void print_header(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
+{
+	char d1[DUR_LEN], d2[DUR_LEN], d3[DUR_LEN], comm[SNAP_PATH_LEN], exe[SNAP_PATH_LEN];
+
+	fprintf(out, "PID %u (%s) %s %s", p->pid, printable(comm, p->comm), printable(exe, p->exe),
+		p->go_version[0] ? p->go_version : "go?");
+	if (p->nspid && p->nspid != p->pid)
+		fprintf(out, ", pid %u in its namespace", p->nspid);
+	if (p->container_id[0])
+		fprintf(out, ", container %.12s", p->container_id);
+	if (p->exited)
+		fprintf(out, ", process exited");
+	fprintf(out, "\n  traced %s; probes at %s cost %s per call, %s of it inside every span\n",
+		dur(d1, snap->duration_s * 1e9), p->placement ? p->placement : "?",
+		dur(d2, p->probe_cost_ns), dur(d3, p->span_floor_ns));
+}
+
+static void print_func_row(FILE *out, const struct func_snap *f, int width)
+{
+	char tot[DUR_LEN], avg[DUR_LEN], p50[DUR_LEN], p99[DUR_LEN], max[DUR_LEN];
+	double mean = f->calls ? (double)f->total_ns / (double)f->calls : 0;
+	char name[SNAP_PATH_LEN];
+
+	if (!f->calls) { /* only calls still in C: no durations yet */
+		fprintf(out, "  %-*s %10u %9s %9s %9s %9s %9s\n", width, printable(name, f->name), 0,
+			"-", "-", "-", "-", "-");
+		return;
+	}
+	fprintf(out, "  %-*s %10llu %9s %9s %9s %9s %9s\n", width, printable(name, f->name),
+		(unsigned long long)f->calls, dur(tot, (double)f->total_ns), dur(avg, mean),
+		dur(p50, hist__quantile(f->buckets, 0.50, f->max_ns)),
+		dur(p99, hist__quantile(f->buckets, 0.99, f->max_ns)), dur(max, (double)f->max_ns));
+}
+
+static void print_table(FILE *out, const struct proc_snap *p, const struct report_opts *opts)
+{
+	int width = name_width(p, opts);
+	size_t i, hidden = 0;
+
+	for (i = 0; i < p->nfuncs; i++) {
+		if (!func_shown(&p->funcs[i], opts)) {
+			hidden++;
+			continue;
+		}
+		if (i == hidden)
+			fprintf(out, "  %-*s %10s %9s %9s %9s %9s %9s\n", width, "FUNCTION", "CALLS",
+				"TOTAL", "AVG", "P50", "P99", "MAX");
+		print_func_row(out, &p->funcs[i], width);
+	}
+	if (hidden)
+		fprintf(out, "  (%zu function%s with fewer than %llu calls hidden)\n", hidden,
+			hidden == 1 ? "" : "s", (unsigned long long)opts->min_calls);
+	if (p->folded)
+		fprintf(out, "  (%zu functions folded into \"other\")\n", p->folded);
+}
+
+/* Unit for histogram bounds: the largest upper bound stays within 6 digits. */
+static const struct unit *hist_unit(__u64 hi_ns)
+{
+	unsigned int u;
+
+	for (u = 0; u < NUNITS - 1 && (double)hi_ns / units[u].div > 1e5; u++)
+		;
+	return &units[u];
+}
+
+static void fmt_bound(char buf[DUR_LEN], __u64 ns, const struct unit *unit)
+{
+	double v = (double)ns / unit->div;
+	int decimals = v >= 100 ? 0 : v >= 10 ? 1 : v >= 1 ? 2 : 3;
+
+	if (unit->div == 1 || ns == 0)
+		snprintf(buf, DUR_LEN, "%llu", (unsigned long long)ns);
+	else
+		snprintf(buf, DUR_LEN, "%.*f", decimals, v);
+}
+
+static void print_stars(FILE *out, __u64 val, __u64 val_max)
+{
+	int stars = val_max ? (int)((double)val * STARS_MAX / (double)val_max) : 0;
+
+	fprintf(out, "|%.*s%*s|\n", stars, "****************************************",
+		STARS_MAX - stars, "");
+}
+
+/* libbpf-tools style log2 histogram of one function, non-empty range of slots only. */
+static void print_hist(FILE *out, const struct func_snap *f)
+{
+	int i, first = -1, last = -1;
+	const struct unit *unit;
+	char lo[DUR_LEN], hi[DUR_LEN], name[SNAP_PATH_LEN];
+	__u64 val_max = 0;
+
+	for (i = 0; i < CGOSCOPE_NBUCKETS; i++) {
+		if (!f->buckets[i])
+			continue;
+		if (first < 0)
+			first = i;
+		last = i;
+		if (f->buckets[i] > val_max)
+			val_max = f->buckets[i];
+	}
+	if (last < 0)
+		return;
+	unit = hist_unit(hist__upper_ns(last));
+	fprintf(out, "\n  %s\n%*s%-*s : count    distribution\n", printable(name, f->name), 5, "",
+		19, unit->label);
+	for (i = first; i <= last; i++) {
+		fmt_bound(lo, hist__lower_ns(i), unit);
+		fmt_bound(hi, hist__upper_ns(i), unit);
+		fprintf(out, "%10s -> %-10s : %-8llu ", lo, hi, (unsigned long long)f->buckets[i]);
+		print_stars(out, f->buckets[i], val_max);
+	}
+}
+
+static void print_blocked(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
+{
+	char d[DUR_LEN], name[SNAP_PATH_LEN];
+	size_t i;
+
+	fprintf(out, "  long-blocking calls (> %s): %llu completed, ", dur(d, (double)snap->long_ns),
+		(unsigned long long)p->long_calls);
+	if (!p->nblocked) {
+		fprintf(out, "none in C now\n");
+		return;
+	}
+	fprintf(out, "%zu in C now:\n  %10s %-24s %9s\n", p->nblocked, "TID", "FUNCTION", "ELAPSED");
+	for (i = 0; i < p->nblocked; i++)
+		fprintf(out, "  %10u %-24s %9s\n", p->blocked[i].tid,
+			printable(name, p->blocked[i].func),
+			dur(d, (double)p->blocked[i].elapsed_ns));
+}
+
+static void print_threads(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
+{
+	const struct threads_snap *t = &p->threads;
+
+	fprintf(out, "\n  threads: %lld now, peak %lld; created %llu (%llu by C), exited %llu;",
+		(long long)t->current, (long long)t->peak, (unsigned long long)t->created,
+		(unsigned long long)t->created_c, (unsigned long long)t->exited);
+	fprintf(out, " growth %+.2f/s\n", t->growth_per_s);
+	fprintf(out, "  in C: %lld now, peak %lld; ", (long long)p->inflight,
+		(long long)p->inflight_peak);
+	if (p->gomaxprocs >= 0)
+		fprintf(out, "GOMAXPROCS %d; ", p->gomaxprocs);
+	else
+		fprintf(out, "GOMAXPROCS unknown; ");
+	fprintf(out, "thread limit %d%s\n", p->max_threads,
+		p->max_threads_assumed ? " (assumed)" : "");
+	print_blocked(out, snap, p);
+}
+
+static void print_verdict(FILE *out, const struct proc_snap *p)
+{
+	const char *name = snapshot__verdict_name(p->verdict);
+	size_t i;
+
+	fprintf(out, "  verdict: ");
+	for (i = 0; name[i]; i++)
+		fputc(toupper((unsigned char)name[i]), out);
+	fputc('\n', out);
+	for (i = 0; i < p->nreasons && i < SNAP_REASONS; i++)
+		fprintf(out, "    - %.*s\n", SNAP_REASON_LEN, p->reasons[i]);
+}
+
+static void print_drops(FILE *out, const struct snapshot *snap)
+{
+	bool any = false;
+	int i;
+
+	for (i = 0; i < CGOSCOPE_DROP__MAX; i++) {
+		if (!snap->drops[i])
+			continue;
+		fprintf(out, "%s %s %llu", any ? "," : "lost data:", snapshot__drop_name(i),
+			(unsigned long long)snap->drops[i]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
+static void print_proc(FILE *out, const struct snapshot *snap, const struct proc_snap *p,
+		       const struct report_opts *opts)
+{
+	size_t i;
+
+	print_header(out, snap, p);
+	fputc('\n', out);
+	if (!p->nfuncs)
+		fprintf(out, "  no cgo calls seen\n");
+	print_table(out, p, opts);
+	for (i = 0; opts->histograms && i < p->nfuncs; i++)
+		if (func_shown(&p->funcs[i], opts))
+			print_hist(out, &p->funcs[i]);
+	print_threads(out, snap, p);
+	print_verdict(out, p);
+}
+
+int report__print(FILE *out, const struct snapshot *snap, const struct report_opts *opts)
+{
+	static const struct report_opts defaults = { 0 };
+	size_t i;
+
+	if (!out || !snap)
+		return -EINVAL;
+	if (!opts)
+		opts = &defaults;
+	if (!snap->nprocs)
+		fprintf(out, "no cgo calls seen\n");
+	for (i = 0; i < snap->nprocs; i++) {
+		if (i)
+			fputc('\n', out);
+		print_proc(out, snap, &snap->procs[i], opts);
+	}
+	print_drops(out, snap);
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}

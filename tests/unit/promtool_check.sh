@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# promtool_check.sh - lints the Prometheus text of the sample snapshot with `promtool check metrics`.
+# Usage: tests/unit/promtool_check.sh [path/to/prom_dump]   (build it with `make unit`)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dump=${1:-${OUTPUT:-.output}/unit/prom_dump}
+promtool=${PROMTOOL:-promtool}
+
+if [ ! -x "$dump" ]; then
+	echo "promtool_check: $dump not built (run: make unit)" >&2
+	exit 2
+fi
+if ! command -v "$promtool" >/dev/null; then
+	echo "promtool_check: $promtool not found (Debian package prometheus)" >&2
+	exit 2
+fi
+# promtool prints lint problems and exits non-zero on any of them.
+out=$("$dump" | "$promtool" check metrics 2>&1) || {
+	echo "promtool_check: FAIL" >&2
+	echo "$out" >&2
+	exit 1
+}
+if [ -n "$out" ]; then
+	echo "promtool_check: FAIL: $out" >&2
+	exit 1
+fi
+echo "promtool_check: OK"

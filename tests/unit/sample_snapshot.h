@@ -1,0 +1,24 @@
+/* sample_snapshot.h - a fixed snapshot shared by the unit tests and prom_dump. */
+#ifndef CGOSCOPE_SAMPLE_SNAPSHOT_H
+#define CGOSCOPE_SAMPLE_SNAPSHOT_H
+
+#include "snapshot.h"
+#include "prom.h"
+
+/* Awkward label value used by the sample: quote, backslash and newline. */
+#define SAMPLE_AWKWARD "a\"b\\c\n"
+
+/*
+ * Fills snap (heap arrays; release with snapshot__free) with two processes:
+ * [0] pid 4242 "cgoload": getaddrinfo (5 calls), sqlite3_step (1000), 0x4a02c0 (2),
+ *     GOMAXPROCS 4, verdict warning, no drops;
+ * [1] pid 777 comm SAMPLE_AWKWARD: one function "sleep" (3 calls), one blocked call,
+ *     container, exited, GOMAXPROCS unknown (-1), thread limit assumed, verdict critical.
+ * Returns 0 or -ENOMEM.
+ */
+int sample_snapshot__fill(struct snapshot *snap);
+
+/* The prom_opts the golden Prometheus text was rendered with. */
+struct prom_opts sample_snapshot__prom_opts(void);
+
+#endif /* CGOSCOPE_SAMPLE_SNAPSHOT_H */

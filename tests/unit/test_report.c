@@ -1,0 +1,225 @@
+/* test_report.c - unit tests of the CLI text report and the duration formatter. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "report.h"
+#include "sample_snapshot.h"
+
+#define STARS40 "****************************************"
+
+static void assert_fmt(double ns, const char *want)
+{
+	char buf[32];
+
+	assert_int_equal(report__fmt_ns(buf, sizeof(buf), ns), 0);
+	assert_string_equal(buf, want);
+}
+
+static void test_fmt_ns(void **state)
+{
+	assert_fmt(0, "0ns");
+	assert_fmt(87, "87ns");
+	assert_fmt(87.4, "87ns");
+	assert_fmt(999, "999ns");
+	assert_fmt(999.6, "1.00us"); /* rounding moves it to the next unit */
+	assert_fmt(1020, "1.02us");
+	assert_fmt(1024, "1.02us");
+	assert_fmt(13000.4, "13.0us");
+	assert_fmt(999400, "999us");
+	assert_fmt(999500, "1.00ms");
+	assert_fmt(1020000, "1.02ms");
+	assert_fmt(20100000, "20.1ms");
+	assert_fmt(120000000, "120ms");
+	assert_fmt(3e9, "3.00s");
+	assert_fmt(12345678901.0, "12.3s");
+	assert_fmt(3600e9, "3600s");
+	assert_fmt(-1500, "-1.50us");
+}
+
+static void test_fmt_ns_errors(void **state)
+{
+	char buf[4];
+
+	assert_int_equal(report__fmt_ns(NULL, 8, 1), -EINVAL);
+	assert_int_equal(report__fmt_ns(buf, 0, 1), -EINVAL);
+	assert_int_equal(report__fmt_ns(buf, sizeof(buf), 1500), -ENOSPC);
+	assert_string_equal(buf, "1.5"); /* truncated, still terminated */
+}
+
+/* The report of snap as a string the caller frees. */
+static char *render(const struct snapshot *snap, const struct report_opts *opts)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(report__print(f, snap, opts), 0);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static int setup(void **state)
+{
+	struct snapshot *snap = calloc(1, sizeof(*snap));
+
+	if (!snap || sample_snapshot__fill(snap))
+		return -1;
+	*state = snap;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	snapshot__free(*state);
+	free(*state);
+	return 0;
+}
+
+static void test_rows(void **state)
+{
+	struct report_opts opts = { .min_calls = 0 };
+	char *text = render(*state, &opts);
+
+	assert_non_null(strstr(text, "PID 4242 (cgoload) /opt/app/cgoload go1.22.1\n"));
+	assert_non_null(strstr(text, "  traced 10.0s; probes at call-sites cost 13.0us per call, "
+				     "1.20us of it inside every span\n"));
+	assert_non_null(strstr(text, "  FUNCTION          CALLS     TOTAL       AVG       P50"
+				     "       P99       MAX\n"));
+	assert_non_null(strstr(text, "  getaddrinfo           5     120ms    24.0ms    27.3ms"
+				     "    40.0ms    40.0ms\n"));
+	assert_non_null(strstr(text, "  sqlite3_step       1000    3.80ms    3.80us    1.88us"
+				     "    30.0us    30.0us\n"));
+	assert_non_null(strstr(text, "  0x4a02c0              2      11ns       6ns       2ns"
+				     "      10ns      10ns\n"));
+	/* sorted by total time: the snapshot order */
+	assert_true(strstr(text, "getaddrinfo") < strstr(text, "sqlite3_step"));
+	assert_null(strstr(text, "hidden"));
+	assert_null(strstr(text, "distribution"));
+	free(text);
+}
+
+static void test_no_completed_calls(void **state)
+{
+	struct snapshot *snap = *state;
+	struct func_snap *f = &snap->procs[0].funcs[2];
+	char *text;
+
+	/* calls still in C, none completed */
+	memset(f->buckets, 0, sizeof(f->buckets));
+	f->calls = f->total_ns = f->max_ns = 0;
+	text = render(snap, &(struct report_opts){ .histograms = true });
+	assert_non_null(strstr(text, "  0x4a02c0              0         -         -         -"
+				     "         -         -\n"));
+	assert_null(strstr(text, "\n  0x4a02c0\n")); /* no empty histogram */
+	free(text);
+}
+
+static void test_min_calls_hides(void **state)
+{
+	struct report_opts opts = { .min_calls = 3 };
+	char *text = render(*state, &opts);
+
+	assert_null(strstr(text, "0x4a02c0"));
+	assert_non_null(strstr(text, "  (1 function with fewer than 3 calls hidden)\n"));
+	free(text);
+}
+
+static void test_histograms(void **state)
+{
+	struct report_opts opts = { .histograms = true };
+	char *text = render(*state, &opts);
+
+	assert_non_null(strstr(text, "\n  sqlite3_step\n"
+				     "     nsecs               : count    distribution\n"
+				     "      1024 -> 2048       : 600      |" STARS40 "|\n"
+				     "      2048 -> 4096       : 300      |********************"
+				     "                    |\n"
+				     "      4096 -> 8192       : 0        |"
+				     "                                        |\n"));
+	/* larger durations in a larger unit */
+	assert_non_null(strstr(text, "     usecs               : count    distribution\n"
+				     "     16777 -> 33554      : 4        |" STARS40 "|\n"));
+	assert_non_null(strstr(text, "     msecs               : count    distribution\n"
+				     "      1074 -> 2147       : 3        |" STARS40 "|\n"));
+	free(text);
+}
+
+static void test_threads_and_verdict(void **state)
+{
+	char *text = render(*state, NULL);
+
+	assert_non_null(strstr(text, "  threads: 12 now, peak 14; created 6 (4 by C), exited 2;"
+				     " growth +0.40/s\n"));
+	assert_non_null(strstr(text, "  in C: 1 now, peak 6; GOMAXPROCS 4; thread limit 10000\n"));
+	assert_non_null(strstr(text, "  verdict: WARNING\n"
+				     "    - 6 threads in C at once with GOMAXPROCS 4\n"));
+	assert_non_null(strstr(text, "GOMAXPROCS unknown; thread limit 10000 (assumed)\n"));
+	assert_non_null(strstr(text, "  long-blocking calls (> 1.00s): 3 completed, 1 in C now:\n"));
+	assert_non_null(strstr(text, "         780 sleep                        3.20s\n"));
+	assert_non_null(strstr(text, "  verdict: CRITICAL\n"
+				     "    - 2 calls blocked in C for more than 1.00s\n"
+				     "    - threads grew by 7 while calls blocked\n"));
+	/* control characters in names do not break lines */
+	assert_non_null(strstr(text, "PID 777 (a\"b\\c?) /tmp/a\"b\\c?/app go1.19.8, pid 12 in its "
+				     "namespace, container 0123456789ab, process exited\n"));
+	free(text);
+}
+
+static void test_drops(void **state)
+{
+	struct snapshot *snap = *state;
+	char *text = render(snap, NULL);
+
+	assert_null(strstr(text, "lost data"));
+	free(text);
+	snap->drops[CGOSCOPE_DROP_STALE_FRAME] = 1;
+	snap->drops[CGOSCOPE_DROP_RINGBUF] = 3;
+	text = render(snap, NULL);
+	assert_non_null(strstr(text, "\nlost data: stale_frame 1, ringbuf_full 3\n"));
+	free(text);
+}
+
+static void test_empty(void **state)
+{
+	struct snapshot empty = { .duration_s = 1 };
+	struct proc_snap *p = &((struct snapshot *)*state)->procs[1];
+	char *text = render(&empty, NULL);
+
+	assert_string_equal(text, "no cgo calls seen\n");
+	free(text);
+	p->nfuncs = 0;
+	text = render(*state, NULL);
+	assert_non_null(strstr(text, "process exited\n  traced 10.0s; probes at entry+ret cost"));
+	assert_non_null(strstr(text, "every span\n\n  no cgo calls seen\n\n  threads: 5 now"));
+	free(text);
+}
+
+static void test_bad_args(void **state)
+{
+	assert_int_equal(report__print(NULL, *state, NULL), -EINVAL);
+	assert_int_equal(report__print(stdout, NULL, NULL), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fmt_ns),
+		cmocka_unit_test(test_fmt_ns_errors),
+		cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_completed_calls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_min_calls_hides, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_histograms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_and_verdict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
