@@ -54,7 +54,7 @@ static const struct target *target_of(struct target *tgs, size_t n, __u32 pid)
 	return NULL;
 }
 
-static void fill_proc(struct tracer *t, const struct target *tg, struct proc_snap *ps)
+static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 {
 	struct probe_cost cost = tracer__cost(t, tg->bin->plan.placement);
 	int fd = bpf_map__fd(tracer__skel(t)->maps.procs);
@@ -73,9 +73,11 @@ static void fill_proc(struct tracer *t, const struct target *tg, struct proc_sna
 	ps->probe_cost_ns = cost.per_call_ns;
 	ps->span_floor_ns = cost.floor_ns;
 	ps->exited = tg->exited;
-	ps->gomaxprocs = -1;
-	ps->max_threads = 10000;
-	ps->max_threads_assumed = true;
+	if (!tg->exited) /* else keep what was read last */
+		gort__read(tg->pid, tg->bias, &tg->bin->rt, &tg->rt);
+	ps->gomaxprocs = tg->rt.gomaxprocs;
+	ps->max_threads = tg->rt.max_threads;
+	ps->max_threads_assumed = tg->rt.max_threads_assumed;
 
 	bpf_map_lookup_elem(fd, &key, &p);
 	ps->calls = p.calls;

@@ -228,6 +228,7 @@ static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *er
 		ret = probes__plan(b->gb, true, &b->plan);
 	if (ret)
 		goto fail;
+	gort__locate(b->gb, &b->rt);
 	b->cn = cnames__new(b->gb);
 	if (!b->cn) {
 		ret = -ENOMEM;
@@ -345,6 +346,7 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 		snprintf(err, errlen, "PID %d exited during attach", pid);
 		return -ESRCH;
 	}
+	gort__read(pid, tg.bias, &tg.bin->rt, &tg.rt);
 	t->targets[t->ntargets++] = tg;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "gort.h"
 #include "probes.h"
 #include "snapshot.h"
 
@@ -31,6 +32,7 @@ struct binary {
 	struct cnames *cn;
 	struct probe_plan plan;
 	struct probe_links links;
+	struct gort_addrs rt; /* runtime settings to read from each process */
 	int refs;
 };
 
@@ -44,6 +46,7 @@ struct target {
 	__u64 bias;          /* runtime address - link address (PIE) */
 	struct binary *bin;
 	__s64 threads_base;  /* threads at attach minus the kernel's delta then */
+	struct gort_values rt; /* runtime settings, as last read */
 	bool exited;
 };
 

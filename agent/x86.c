@@ -23,6 +23,35 @@ static int arch_reg(x86_reg reg)
 	}
 }
 
+/* Number 0-15 of the general-purpose register reg belongs to (RAX, EAX, AX, AL: 0), or -1. */
+static int gpr_of(x86_reg reg)
+{
+	static const x86_reg fam[][4] = {
+		{ X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL },
+		{ X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL },
+		{ X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL },
+		{ X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL },
+		{ X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL },
+		{ X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL },
+		{ X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL },
+		{ X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL },
+		{ X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B },
+		{ X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B },
+		{ X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B },
+		{ X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B },
+		{ X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B },
+		{ X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B },
+		{ X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B },
+		{ X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B },
+	};
+
+	for (int i = 0; i < 16; i++)
+		for (int j = 0; j < 4; j++)
+			if (fam[i][j] == reg)
+				return i;
+	return -1;
+}
+
 /* Like cs_insn_group(), without needing the handle. */
 static bool in_group(const cs_insn *ci, unsigned int group)
 {
@@ -54,6 +83,7 @@ static bool is_emulated(const cs_insn *ci)
 
 static void set_mem(struct insn *in, const cs_insn *ci, const cs_x86_op *op)
 {
+	in->mem_size = op->size;
 	in->mem_base = arch_reg(op->mem.base);
 	in->mem_disp = op->mem.disp;
 	in->rip_rel = op->mem.base == X86_REG_RIP && op->mem.index == X86_REG_INVALID;
@@ -74,6 +104,8 @@ static void reduce(const cs_insn *ci, struct insn *in)
 	in->dst_reg = -1;
 	in->emulated = is_emulated(ci);
 	snprintf(in->text, sizeof(in->text), "%s %s", ci->mnemonic, ci->op_str);
+	in->gpr[0] = op0 && op0->type == X86_OP_REG ? gpr_of(op0->reg) : -1;
+	in->gpr[1] = op1 && op1->type == X86_OP_REG ? gpr_of(op1->reg) : -1;
 
 	if (ci->id == X86_INS_CALL) {
 		in->kind = op0 && op0->type == X86_OP_IMM ? INSN_CALL : INSN_CALL_INDIRECT;
@@ -85,9 +117,11 @@ static void reduce(const cs_insn *ci, struct insn *in)
 		in->kind = INSN_JUMP;
 		if (op0 && op0->type == X86_OP_IMM)
 			in->target = op0->imm;
-	} else if ((ci->id == X86_INS_MOV || ci->id == X86_INS_LEA) && op0 && op1 &&
-		   op0->type == X86_OP_REG && op1->type == X86_OP_MEM) {
-		in->kind = ci->id == X86_INS_MOV ? INSN_LOAD : INSN_LEA;
+	} else if (ci->id == X86_INS_CMP) {
+		in->kind = INSN_CMP;
+	} else if ((ci->id == X86_INS_MOV || ci->id == X86_INS_MOVSXD || ci->id == X86_INS_LEA) &&
+		   op0 && op1 && op0->type == X86_OP_REG && op1->type == X86_OP_MEM) {
+		in->kind = ci->id == X86_INS_LEA ? INSN_LEA : INSN_LOAD;
 		in->dst_reg = arch_reg(op0->reg);
 		set_mem(in, ci, op1);
 	} else if ((ci->id == X86_INS_INC || ci->id == X86_INS_ADD) && op0 &&

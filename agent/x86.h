@@ -15,6 +15,7 @@ enum insn_kind {
 	INSN_LOAD,  /* mov reg, [mem] */
 	INSN_LEA,   /* lea reg, [mem] */
 	INSN_INC,   /* inc [mem] / add [mem], imm */
+	INSN_CMP,   /* cmp */
 };
 
 /* One decoded instruction, reduced to what probe placement and naming need. */
@@ -27,6 +28,8 @@ struct insn {
 	int mem_base;     /* ARCH_REG_* of the memory operand's base, or -1 */
 	__s64 mem_disp;   /* memory operand displacement */
 	int dst_reg;      /* ARCH_REG_* written by LOAD/LEA, or -1 */
+	unsigned int mem_size; /* bytes of the memory operand, 0 without one */
+	int gpr[2];       /* operands 0 and 1 as general-purpose register numbers 0-15, or -1 */
 	bool emulated;    /* the kernel emulates a uprobe here instead of single-stepping */
 	char text[192];   /* "call 0x479620", for messages */
 };
