@@ -26,6 +26,21 @@ int cli__parse_long(const char *arg, const char *what, long min, long max, long 
 	return 0;
 }
 
+int cli__parse_double(const char *arg, const char *what, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v >= min && v <= max)) {
+		fprintf(stderr, "cgoscope: invalid %s: %s (want %g..%g)\n", what, arg, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;

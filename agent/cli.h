@@ -14,6 +14,9 @@ extern volatile sig_atomic_t cli_stop;
  */
 int cli__parse_long(const char *arg, const char *what, long min, long max, long *out);
 
+/* Like cli__parse_long() for a decimal fraction in [min, max]. */
+int cli__parse_double(const char *arg, const char *what, double min, double max, double *out);
+
 /* Installs SIGINT/SIGTERM handlers that set cli_stop. */
 void cli__signals(void);
 

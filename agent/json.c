@@ -195,9 +195,10 @@ static json_t *proc_json_numbers(const struct proc_snap *p)
 
 static json_t *proc_json_limits(const struct proc_snap *p)
 {
-	return json_pack("{s:I, s:b, s:s}", "max_threads", (json_int_t)p->max_threads,
+	return json_pack("{s:I, s:b, s:s, s:s, s:s}", "max_threads", (json_int_t)p->max_threads,
 			 "max_threads_assumed", (int)p->max_threads_assumed, "verdict",
-			 snapshot__verdict_name(p->verdict));
+			 snapshot__verdict_name(p->verdict), "worst_verdict",
+			 snapshot__verdict_name(p->worst_verdict), "worst_reason", p->worst_reason);
 }
 
 static json_t *proc_json(const struct proc_snap *p)
@@ -261,7 +262,7 @@ nomem:
 	return NULL;
 }
 
-int json__print(FILE *out, const struct snapshot *snap)
+static int print_flags(FILE *out, const struct snapshot *snap, size_t flags)
 {
 	json_t *root;
 	int err;
@@ -271,9 +272,19 @@ int json__print(FILE *out, const struct snapshot *snap)
 	root = json__snapshot(snap);
 	if (!root)
 		return -errno;
-	err = json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	err = json_dumpf(root, out, flags | JSON_REAL_PRECISION(15));
 	json_decref(root);
 	if (err || fputc('\n', out) == EOF || fflush(out))
 		return -EIO;
 	return 0;
+}
+
+int json__print(FILE *out, const struct snapshot *snap)
+{
+	return print_flags(out, snap, JSON_INDENT(2));
+}
+
+int json__print_line(FILE *out, const struct snapshot *snap)
+{
+	return print_flags(out, snap, JSON_COMPACT);
 }

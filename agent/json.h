@@ -21,4 +21,7 @@ json_t *json__snapshot(const struct snapshot *snap);
  */
 int json__print(FILE *out, const struct snapshot *snap);
 
+/* Writes json__snapshot(snap) to out as one compact line (JSON Lines). Returns like json__print(). */
+int json__print_line(FILE *out, const struct snapshot *snap);
+
 #endif /* CGOSCOPE_JSON_H */

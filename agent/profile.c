@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "json.h"
 #include "report.h"
+#include "starve.h"
 #include "stats.h"
 #include "tracer.h"
 
@@ -24,8 +25,11 @@ static struct profile_env {
 	bool json;
 	bool verbose;
 	long long_ms;
+	long interval_s;     /* print a report this often; 0: once at the end */
+	bool alert_exit;     /* exit 3 when the worst verdict was not ok */
 	struct tracer_opts topts;
 	struct report_opts ropts;
+	struct starve_opts starve;
 } env = {
 	.long_ms = 1000,
 	.topts = { .calibrate = true },
@@ -40,9 +44,20 @@ static const char doc[] =
 	"  cgoscope profile -p 1234 -d 10 -H   # 10 seconds, with latency histograms\n"
 	"  cgoscope profile -e /usr/bin/myd --json > profile.json\n"
 	"\n"
-	"Exit status: 0 when a report was printed, 1 on errors, 2 on bad usage.\n";
+	"Exit status: 0 when a report was printed, 1 on errors, 2 on bad usage, 3 with\n"
+	"--alert-exit when the starvation verdict was warning or critical at some point.\n";
 
-enum { OPT_MIN_CALLS = 0x100, OPT_LONG_MS, OPT_FALLBACK, OPT_NO_CALIBRATE, OPT_MAP_ENTRIES };
+enum {
+	OPT_MIN_CALLS = 0x100,
+	OPT_LONG_MS,
+	OPT_FALLBACK,
+	OPT_NO_CALIBRATE,
+	OPT_MAP_ENTRIES,
+	OPT_ALERT_EXIT,
+	OPT_WARN_FRACTION,
+	OPT_CRIT_FRACTION,
+	OPT_ETA,
+};
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process (repeatable)", 0 },
@@ -57,6 +72,15 @@ static const struct argp_option options[] = {
 	  "Use the fallback placement (cgocall entry + every RET)", 0 },
 	{ "no-calibrate", OPT_NO_CALIBRATE, NULL, 0, "Do not measure the probe cost at start", 0 },
 	{ "map-entries", OPT_MAP_ENTRIES, "N", 0, "Size of the BPF call and stats maps", 0 },
+	{ "interval", 'i', "SECONDS", 0, "Print a report every SECONDS (JSON: one line each)", 0 },
+	{ "alert-exit", OPT_ALERT_EXIT, NULL, 0,
+	  "Exit with status 3 if the verdict was not ok at some point", 0 },
+	{ "warn-fraction", OPT_WARN_FRACTION, "F", 0,
+	  "Warning when threads reach F x the thread limit (default 0.5)", 0 },
+	{ "crit-fraction", OPT_CRIT_FRACTION, "F", 0,
+	  "Critical when threads reach F x the thread limit (default 0.8)", 0 },
+	{ "eta", OPT_ETA, "SECONDS", 0,
+	  "Critical when thread growth reaches the limit within SECONDS (default 300)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
 	{},
 };
@@ -105,6 +129,25 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (cli__parse_long(arg, "--map-entries", 1, 1 << 22, &v))
 			argp_usage(state);
 		env.topts.map_entries = v;
+		break;
+	case 'i':
+		if (cli__parse_long(arg, "interval", 1, 86400, &env.interval_s))
+			argp_usage(state);
+		break;
+	case OPT_ALERT_EXIT:
+		env.alert_exit = true;
+		break;
+	case OPT_WARN_FRACTION:
+		if (cli__parse_double(arg, "--warn-fraction", 0.01, 1, &env.starve.warn_fraction))
+			argp_usage(state);
+		break;
+	case OPT_CRIT_FRACTION:
+		if (cli__parse_double(arg, "--crit-fraction", 0.01, 1, &env.starve.crit_fraction))
+			argp_usage(state);
+		break;
+	case OPT_ETA:
+		if (cli__parse_double(arg, "--eta", 1, 86400 * 7, &env.starve.eta_s))
+			argp_usage(state);
 		break;
 	case 'v':
 		env.verbose = true;
@@ -191,10 +234,13 @@ static void announce(struct tracer *t)
 	fprintf(stderr, "cgoscope: %s\n", env.duration_s ? "collecting..." : "Ctrl-C to stop");
 }
 
+static int report(struct tracer *t, double started, bool final);
+
 /* Waits for the duration, a signal, or (with -p only) every target's exit. */
-static void wait_done(struct tracer *t)
+static void wait_done(struct tracer *t, double started)
 {
 	double end = cli__now() + env.duration_s, next_scan = cli__now() + 1;
+	double next_report = cli__now() + (env.interval_s ? env.interval_s : 1);
 
 	while (!cli_stop && (!env.duration_s || cli__now() < end)) {
 		size_t n, alive = 0;
@@ -205,6 +251,11 @@ static void wait_done(struct tracer *t)
 		tg = tracer__targets(t, &n);
 		for (size_t i = 0; i < n; i++)
 			alive += !tg[i].exited;
+		if (cli__now() >= next_report) {
+			/* evaluates the verdict every second; prints with --interval */
+			report(t, started, false);
+			next_report = cli__now() + (env.interval_s ? env.interval_s : 1);
+		}
 		if (env.exe && cli__now() >= next_scan) {
 			add_exe_procs(t);
 			next_scan = cli__now() + 1;
@@ -215,18 +266,33 @@ static void wait_done(struct tracer *t)
 	}
 }
 
-static int report(struct tracer *t, double started)
+/* The worst verdict any process had, as of the last report. */
+static enum verdict worst_seen;
+
+/* Collects a snapshot (which judges starvation) and prints it when final or with --interval. */
+static int report(struct tracer *t, double started, bool final)
 {
 	struct snapshot snap;
 	int err;
 
-	err = stats__collect(t, &snap);
+	err = stats__collect(t, &env.starve, &snap);
 	if (err) {
 		fprintf(stderr, "cgoscope: failed to read statistics: %s\n", strerror(-err));
 		return err;
 	}
 	snap.duration_s = cli__now() - started;
-	err = env.json ? json__print(stdout, &snap) : report__print(stdout, &snap, &env.ropts);
+	for (size_t i = 0; i < snap.nprocs; i++)
+		if (snap.procs[i].worst_verdict > worst_seen)
+			worst_seen = snap.procs[i].worst_verdict;
+	if (final || env.interval_s) {
+		if (env.json && !final)
+			err = json__print_line(stdout, &snap);
+		else if (env.json)
+			err = json__print(stdout, &snap);
+		else
+			err = report__print(stdout, &snap, &env.ropts);
+		fflush(stdout);
+	}
 	snapshot__free(&snap);
 	return err;
 }
@@ -238,6 +304,7 @@ int cmd_profile(int argc, char **argv)
 	double started;
 	int err;
 
+	starve__default_opts(&env.starve);
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
@@ -253,9 +320,11 @@ int cmd_profile(int argc, char **argv)
 		goto cleanup;
 	announce(t);
 	started = cli__now();
-	wait_done(t);
-	err = report(t, started);
+	wait_done(t, started);
+	err = report(t, started, true);
 cleanup:
 	tracer__close(t);
-	return err ? 1 : 0;
+	if (err)
+		return 1;
+	return env.alert_exit && worst_seen != VERDICT_OK ? 3 : 0;
 }

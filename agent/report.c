@@ -213,6 +213,8 @@ static void print_hist(FILE *out, const struct func_snap *f)
 	}
 }
 
+#define REPORT_MAX_BLOCKED 10
+
 static void print_blocked(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
 {
 	char d[DUR_LEN], name[SNAP_PATH_LEN];
@@ -225,10 +227,12 @@ static void print_blocked(FILE *out, const struct snapshot *snap, const struct p
 		return;
 	}
 	fprintf(out, "%zu in C now:\n  %10s %-24s %9s\n", p->nblocked, "TID", "FUNCTION", "ELAPSED");
-	for (i = 0; i < p->nblocked; i++)
+	for (i = 0; i < p->nblocked && i < REPORT_MAX_BLOCKED; i++)
 		fprintf(out, "  %10u %-24s %9s\n", p->blocked[i].tid,
 			printable(name, p->blocked[i].func),
 			dur(d, (double)p->blocked[i].elapsed_ns));
+	if (p->nblocked > REPORT_MAX_BLOCKED)
+		fprintf(out, "  ... and %zu more (--json lists all)\n", p->nblocked - REPORT_MAX_BLOCKED);
 }
 
 static void print_threads(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
@@ -261,6 +265,9 @@ static void print_verdict(FILE *out, const struct proc_snap *p)
 	fputc('\n', out);
 	for (i = 0; i < p->nreasons && i < SNAP_REASONS; i++)
 		fprintf(out, "    - %.*s\n", SNAP_REASON_LEN, p->reasons[i]);
+	if (p->worst_verdict > p->verdict)
+		fprintf(out, "  worst during the run: %s: %.*s\n",
+			snapshot__verdict_name(p->worst_verdict), SNAP_REASON_LEN, p->worst_reason);
 }
 
 static void print_drops(FILE *out, const struct snapshot *snap)

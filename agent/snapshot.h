@@ -84,6 +84,8 @@ struct proc_snap {
 	enum verdict verdict;
 	char reasons[SNAP_REASONS][SNAP_REASON_LEN];
 	size_t nreasons;
+	enum verdict worst_verdict;           /* the worst seen since attach */
+	char worst_reason[SNAP_REASON_LEN];   /* its first reason then */
 };
 
 /* One moment of the whole tracer. */

@@ -8,8 +8,11 @@
 #include "cgoscope.skel.h"
 #include "cnames.h"
 #include "gobin.h"
+#include "starve.h"
 #include "stats.h"
 #include "tracer.h"
+
+#define GROWTH_WINDOW_S 10.0
 
 static __u64 mono_ns(void)
 {
@@ -54,6 +57,17 @@ static const struct target *target_of(struct target *tgs, size_t n, __u32 pid)
 	return NULL;
 }
 
+/* Evaluates the verdict of ps and remembers the worst one in tg. */
+static void judge(struct target *tg, struct proc_snap *ps, const struct starve_opts *starve)
+{
+	if (starve__evaluate(ps, starve) > tg->worst) {
+		tg->worst = ps->verdict;
+		snprintf(tg->worst_reason, sizeof(tg->worst_reason), "%s", ps->reasons[0]);
+	}
+	ps->worst_verdict = tg->worst;
+	memcpy(ps->worst_reason, tg->worst_reason, sizeof(ps->worst_reason));
+}
+
 static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 {
 	struct probe_cost cost = tracer__cost(t, tg->bin->plan.placement);
@@ -91,6 +105,7 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 	ps->threads.created = p.threads_created;
 	ps->threads.created_c = p.threads_created_c;
 	ps->threads.exited = p.threads_exited;
+	ps->threads.growth_per_s = tg->exited ? 0 : tracer__growth(tg, GROWTH_WINDOW_S);
 }
 
 static int read_stats(struct tracer *t, struct snapshot *snap, struct target *tgs, size_t n)
@@ -205,7 +220,7 @@ static int cmp_blocked(const void *a, const void *b)
 	return x->elapsed_ns < y->elapsed_ns ? 1 : x->elapsed_ns > y->elapsed_ns ? -1 : 0;
 }
 
-int stats__collect(struct tracer *t, struct snapshot *snap)
+int stats__collect(struct tracer *t, const struct starve_opts *starve, struct snapshot *snap)
 {
 	struct target *tgs;
 	struct timespec now;
@@ -232,6 +247,7 @@ int stats__collect(struct tracer *t, struct snapshot *snap)
 
 		qsort(ps->funcs, ps->nfuncs, sizeof(*ps->funcs), cmp_func);
 		qsort(ps->blocked, ps->nblocked, sizeof(*ps->blocked), cmp_blocked);
+		judge(&tgs[i], ps, starve);
 	}
 	return 0;
 }

@@ -5,13 +5,15 @@
 #include "snapshot.h"
 
 struct tracer;
+struct starve_opts;
 
 /*
  * Fills snap with the current state of every traced process: per-function
  * statistics (names resolved), in-flight and long-blocking calls, threads,
- * drop counters. snap->duration_s is left to the caller. The caller frees
+ * drop counters, and the starvation verdict under the rules of starve.
+ * snap->duration_s is left to the caller. The caller frees
  * with snapshot__free(). Returns 0 or -errno.
  */
-int stats__collect(struct tracer *t, struct snapshot *snap);
+int stats__collect(struct tracer *t, const struct starve_opts *starve, struct snapshot *snap);
 
 #endif /* CGOSCOPE_STATS_H */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -252,6 +253,56 @@ fail:
 	return ret;
 }
 
+#define HIST_SPACING_S 0.5
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Records the thread count of tg (at most one sample per HIST_SPACING_S). */
+static void sample_threads(struct tracer *t, struct target *tg)
+{
+	struct threads_hist *h = &tg->hist;
+	struct cgoscope_proc p;
+	__u32 key = tg->pid;
+	double now = mono_s();
+	unsigned int last = (h->head + TARGET_HIST - 1) % TARGET_HIST;
+
+	if (h->len && now - h->t[last] < HIST_SPACING_S)
+		return;
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.procs), &key, &p))
+		return;
+	h->t[h->head] = now;
+	h->n[h->head] = tg->threads_base + p.threads_delta;
+	h->head = (h->head + 1) % TARGET_HIST;
+	if (h->len < TARGET_HIST)
+		h->len++;
+}
+
+double tracer__growth(const struct target *tg, double window_s)
+{
+	const struct threads_hist *h = &tg->hist;
+	unsigned int last = (h->head + TARGET_HIST - 1) % TARGET_HIST, first = last;
+
+	if (h->len < 2)
+		return 0;
+	/* the oldest sample still inside the window */
+	for (unsigned int i = 1; i < h->len; i++) {
+		unsigned int j = (last + TARGET_HIST - i) % TARGET_HIST;
+
+		if (h->t[last] - h->t[j] > window_s)
+			break;
+		first = j;
+	}
+	if (h->t[last] - h->t[first] < 1.0)
+		return 0;
+	return (h->n[last] - h->n[first]) / (h->t[last] - h->t[first]);
+}
+
 /* Threads at attach, minus the kernel's created-exited delta read at the same moment. */
 static int seed_threads(struct tracer *t, struct target *tg)
 {
@@ -348,6 +399,7 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 	}
 	gort__read(pid, tg.bias, &tg.bin->rt, &tg.rt);
 	t->targets[t->ntargets++] = tg;
+	sample_threads(t, &t->targets[t->ntargets - 1]);
 	return 0;
 }
 
@@ -404,7 +456,9 @@ int tracer__poll(struct tracer *t, void (*exec_cb)(pid_t pid, void *ctx), void *
 		if (procfs__start_time(tg->pid, &start) || start != tg->start_time) {
 			tg->exited = true;
 			t->newly_exited++;
+			continue;
 		}
+		sample_threads(t, tg);
 	}
 	return t->newly_exited;
 }

@@ -36,6 +36,15 @@ struct binary {
 	int refs;
 };
 
+#define TARGET_HIST 32
+
+/* Threads of a process over time, one sample per half second at most. */
+struct threads_hist {
+	double t[TARGET_HIST];
+	__s64 n[TARGET_HIST];
+	unsigned int head, len;
+};
+
 /* A traced process. */
 struct target {
 	pid_t pid;
@@ -47,6 +56,9 @@ struct target {
 	struct binary *bin;
 	__s64 threads_base;  /* threads at attach minus the kernel's delta then */
 	struct gort_values rt; /* runtime settings, as last read */
+	struct threads_hist hist;
+	enum verdict worst;  /* the worst verdict seen */
+	char worst_reason[SNAP_REASON_LEN];
 	bool exited;
 };
 
@@ -84,6 +96,9 @@ int tracer__remove(struct tracer *t, pid_t pid);
  * exec event (pid of the process that exec'd).
  */
 int tracer__poll(struct tracer *t, void (*exec_cb)(pid_t pid, void *ctx), void *ctx);
+
+/* Threads per second over the last window_s seconds of tg's history (0 with too little history). */
+double tracer__growth(const struct target *tg, double window_s);
 
 /* The traced processes; valid until the next add/remove. */
 struct target *tracer__targets(struct tracer *t, size_t *n);
