@@ -78,7 +78,11 @@ $(OUTPUT)/go/%: tests/go/%/*.go tests/go.mod | $(OUTPUT)/go
 	$(call msg,GO,$@)
 	$(Q)cd tests && CGO_ENABLED=1 $(GO) build -o ../$@ ./go/$*
 
-unit: $(UNIT_BINS) $(OUTPUT)/unit/prom_dump
+# Go binaries that test_gobin reads.
+$(OUTPUT)/testbin/.stamp: tests/unit/make_testbins.sh $(wildcard tests/unit/testdata/*/*)
+	$(Q)GO=$(GO) GO119=$(GO119) ./tests/unit/make_testbins.sh $(OUTPUT)/testbin
+
+unit: $(UNIT_BINS) $(OUTPUT)/unit/prom_dump $(OUTPUT)/testbin/.stamp
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit gobins

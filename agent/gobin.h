@@ -23,6 +23,13 @@ struct gobin_func {
  */
 struct gobin *gobin__open(const char *path);
 
+/*
+ * Like gobin__open() on an in-memory copy of a file: buf[0..len) is copied,
+ * the caller keeps ownership of buf. Never reads outside it; meant for tests
+ * and fuzzers. Returns NULL and sets errno (ENOEXEC, ENOMEM).
+ */
+struct gobin *gobin__open_mem(const void *buf, size_t len);
+
 /* Releases everything gobin__open() allocated. NULL is allowed. */
 void gobin__close(struct gobin *gb);
 
@@ -32,7 +39,21 @@ const char *gobin__go_version(const struct gobin *gb);
 /* Major/minor of the Go version (1, 26); returns -ENOENT when unknown. */
 int gobin__go_release(const struct gobin *gb, int *major, int *minor);
 
-/* True when the binary was linked with cgo (runtime.iscgo or _cgo_init present). */
+/*
+ * Parses "go1.26.8", "go1.19", "go1.21rc2" or "devel go1.27-abc Tue ..." into
+ * major/minor (minor 0 when absent). Returns 0, or -ENOENT (also for NULL).
+ */
+int gobin__parse_release(const char *version, int *major, int *minor);
+
+/* The main module path from the build info ("example.com/app"), or NULL. */
+const char *gobin__go_module(const struct gobin *gb);
+
+/*
+ * True when the binary was linked with cgo. Evidence (works when stripped):
+ * x_cgo_init, crosscall2, runtime/cgo.* or *._Cfunc_* functions, or
+ * runtime.iscgo initialised to true. Every Go binary has runtime.iscgo,
+ * _cgo_init and runtime.cgocall, so their presence alone proves nothing.
+ */
 bool gobin__has_cgo(const struct gobin *gb);
 
 /* True when functions come from .gopclntab because there is no .symtab (stripped). */

@@ -1,0 +1,52 @@
+#!/bin/sh
+# make_testbins.sh - builds the Go binaries that test_gobin reads, with the toolchains' own answers.
+#
+# Usage: tests/unit/make_testbins.sh [DIR]   (default $CGOSCOPE_TESTBIN_DIR or .output/testbin)
+#
+# For each binary NAME it writes NAME (the ELF), and for Go binaries NAME.version
+# (`go env GOVERSION`) and, when unstripped, NAME.nm (`go tool nm`). Stripped
+# builds use the same flags as their unstripped twin plus -ldflags='-s -w', so
+# text addresses match and the twin's NAME.nm is the ground truth for both.
+set -eu
+
+OUT=${1:-${CGOSCOPE_TESTBIN_DIR:-.output/testbin}}
+GO=${GO:-/usr/local/go/bin/go}
+GO119=${GO119:-/usr/lib/go-1.19/bin/go}
+SRC=$(cd "$(dirname "$0")/testdata" && pwd)
+
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+rm -f "$OUT/.stamp"
+export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+
+# build GO NAME PROGRAM [go build flags...]
+build() {
+	go=$1 name=$2 prog=$3
+	shift 3
+	echo "  GO       $OUT/$name"
+	(cd "$SRC/$prog" && "$go" build -trimpath "$@" -o "$OUT/$name" .)
+	"$go" env GOVERSION >"$OUT/$name.version"
+	case $name in
+	*-stripped) ;;
+	*) "$go" tool nm "$OUT/$name" >"$OUT/$name.nm" ;;
+	esac
+}
+
+CGO_ENABLED=1 build "$GO" go126-cgo cgohello
+CGO_ENABLED=1 build "$GO" go126-cgo-stripped cgohello -ldflags='-s -w'
+CGO_ENABLED=1 build "$GO" go126-cgo-pie cgohello -buildmode=pie
+CGO_ENABLED=1 build "$GO" go126-cgo-pie-stripped cgohello -buildmode=pie -ldflags='-s -w'
+CGO_ENABLED=0 build "$GO" go126-nocgo nocgo
+
+rm -f "$OUT"/go119-*
+if [ -x "$GO119" ]; then
+	CGO_ENABLED=1 build "$GO119" go119-cgo cgohello
+	CGO_ENABLED=1 build "$GO119" go119-cgo-stripped cgohello -ldflags='-s -w'
+else
+	echo "********************************************************************" >&2
+	echo "SKIP: $GO119 not found; test_gobin will skip the Go 1.19 binaries." >&2
+	echo "********************************************************************" >&2
+fi
+
+cp /bin/true "$OUT/notgo"
+touch "$OUT/.stamp"
