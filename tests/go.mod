@@ -1,0 +1,3 @@
+module cgoscope.test
+
+go 1.19
