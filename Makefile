@@ -25,6 +25,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 UNIT_HELPERS := tests/unit/sample_snapshot.c
 GO_PROGS := $(notdir $(patsubst %/,%,$(dir $(wildcard tests/go/*/main.go))))
 GO_BINS := $(addprefix $(OUTPUT)/go/,$(GO_PROGS))
+GO_SHARED := $(wildcard tests/internal/*/*.go)
 
 ifeq ($(V),1)
 Q =
@@ -73,10 +74,15 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJS) | $(OUTPUT)/unit
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(LDFLAGS) $< $(UNIT_HELPERS) $(LIB_OBJS) $(LIBS) -lcmocka -o $@
 
 # Test workloads: Go programs that print their own ground truth.
-gobins: $(GO_BINS)
-$(OUTPUT)/go/%: tests/go/%/*.go tests/go.mod | $(OUTPUT)/go
+gobins: $(GO_BINS) $(OUTPUT)/go/cgoload-stripped
+$(OUTPUT)/go/%: tests/go/%/*.go $(GO_SHARED) tests/go.mod | $(OUTPUT)/go
 	$(call msg,GO,$@)
 	$(Q)cd tests && CGO_ENABLED=1 $(GO) build -o ../$@ ./go/$*
+
+# cgoload without .symtab and DWARF, like a stripped production binary.
+$(OUTPUT)/go/cgoload-stripped: tests/go/cgoload/*.go $(GO_SHARED) tests/go.mod | $(OUTPUT)/go
+	$(call msg,GO,$@)
+	$(Q)cd tests && CGO_ENABLED=1 $(GO) build -ldflags='-s -w' -o ../$@ ./go/cgoload
 
 # Go binaries that test_gobin reads.
 $(OUTPUT)/testbin/.stamp: tests/unit/make_testbins.sh $(wildcard tests/unit/testdata/*/*)
