@@ -385,6 +385,8 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 		t->cap = cap;
 	}
 	proc.cookie = tg.start_time;
+	proc.g_m_off = tg.bin->plan.g_m_off;
+	proc.m_incgo_off = tg.bin->plan.m_incgo_off;
 	if (bpf_map_update_elem(fd, &key, &proc, BPF_ANY)) {
 		ret = -errno;
 		snprintf(err, errlen, "traced-process map is full: %s", strerror(errno));

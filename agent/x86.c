@@ -117,6 +117,11 @@ static void reduce(const cs_insn *ci, struct insn *in)
 		in->kind = INSN_JUMP;
 		if (op0 && op0->type == X86_OP_IMM)
 			in->target = op0->imm;
+	} else if (ci->id == X86_INS_MOV && op0 && op1 && op0->type == X86_OP_MEM &&
+		   op1->type == X86_OP_IMM) {
+		in->kind = INSN_STORE_IMM;
+		in->imm = op1->imm;
+		set_mem(in, ci, op0);
 	} else if (ci->id == X86_INS_CMP) {
 		in->kind = INSN_CMP;
 	} else if ((ci->id == X86_INS_MOV || ci->id == X86_INS_MOVSXD || ci->id == X86_INS_LEA) &&

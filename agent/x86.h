@@ -16,6 +16,7 @@ enum insn_kind {
 	INSN_LEA,   /* lea reg, [mem] */
 	INSN_INC,   /* inc [mem] / add [mem], imm */
 	INSN_CMP,   /* cmp */
+	INSN_STORE_IMM, /* mov [mem], imm: imm is set */
 };
 
 /* One decoded instruction, reduced to what probe placement and naming need. */
@@ -27,6 +28,7 @@ struct insn {
 	bool rip_rel;     /* memory operand is RIP-relative (target holds its address) */
 	int mem_base;     /* ARCH_REG_* of the memory operand's base, or -1 */
 	__s64 mem_disp;   /* memory operand displacement */
+	__s64 imm;        /* INSN_STORE_IMM: the value stored */
 	int dst_reg;      /* ARCH_REG_* written by LOAD/LEA, or -1 */
 	unsigned int mem_size; /* bytes of the memory operand, 0 without one */
 	int gpr[2];       /* operands 0 and 1 as general-purpose register numbers 0-15, or -1 */

@@ -289,6 +289,31 @@ int BPF_KPROBE(cgo_leave_ret)
 	return on_leave(ctx, ctx->r14, true);
 }
 
+/*
+ * True when the thread behind c is running C code right now: a cgo call is
+ * in flight and the runtime's m.incgo says it is not in a Go callback.
+ */
+static __always_inline bool in_c(const struct cgoscope_proc *proc, struct cgoscope_calls *c)
+{
+	struct cgoscope_frame *f;
+	__u64 m = 0;
+	__u8 incgo = 1;
+	__u32 d;
+
+	if (!c)
+		return false;
+	d = c->depth;
+	if (d == 0 || d > CGOSCOPE_MAX_DEPTH)
+		return false;
+	if (!proc->g_m_off || !proc->m_incgo_off)
+		return true;
+	f = &c->frames[(d - 1) & (CGOSCOPE_MAX_DEPTH - 1)];
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)(f->g + proc->g_m_off)) ||
+	    bpf_probe_read_user(&incgo, sizeof(incgo), (void *)(m + proc->m_incgo_off)))
+		return true;
+	return incgo != 0;
+}
+
 SEC("tracepoint/task/task_newtask")
 int handle_newtask(struct trace_event_raw_task_newtask *ctx)
 {
@@ -306,9 +331,9 @@ int handle_newtask(struct trace_event_raw_task_newtask *ctx)
 		return 0;
 	__sync_fetch_and_add(&proc->threads_created, 1);
 	raise_peak(&proc->threads_delta_peak, __sync_add_and_fetch(&proc->threads_delta, 1));
-	/* Made by C: inside a cgo call, or by a thread that C made. */
+	/* Made by C: inside a cgo call (not its Go callback), or by a thread that C made. */
 	c = bpf_map_lookup_elem(&calls, &key);
-	if ((c && c->depth > 0) || bpf_map_lookup_elem(&cthreads, &creator)) {
+	if (in_c(proc, c) || bpf_map_lookup_elem(&cthreads, &creator)) {
 		__sync_fetch_and_add(&proc->threads_created_c, 1);
 		bpf_map_update_elem(&cthreads, &child, &one, BPF_ANY);
 	}

@@ -32,6 +32,8 @@ enum cgoscope_drop {
 /* Value of the traced-process map, keyed by tgid. Updated atomically. */
 struct cgoscope_proc {
 	__u64 cookie;           /* set by the agent: tells PID reuse apart */
+	__u32 g_m_off;          /* set by the agent: offset of g.m (0: unknown) */
+	__u32 m_incgo_off;      /* set by the agent: offset of m.incgo (0: unknown) */
 	__s64 inflight;         /* threads inside a C call right now */
 	__s64 inflight_peak;
 	__s64 threads_delta;    /* created - exited since attach */
