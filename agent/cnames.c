@@ -116,9 +116,7 @@ static int index_wrapper(const struct gobin_func *fn, void *ctx)
 
 	if (wrapper_name(fn->name, name, sizeof(name)))
 		return 0;
-	len = fn->size && fn->size < sizeof(code) ? fn->size : sizeof(code);
-	while (len > 0 && gobin__read(cn->gb, fn->addr, code, len))
-		len /= 2;
+	len = gobin__read_code(cn->gb, fn, code, sizeof(code));
 	if (!len)
 		return 0;
 	x86__decode(code, len, fn->addr, scan_wrapper, &w);

@@ -861,3 +861,12 @@ int gobin__find_data(const struct gobin *gb, const char *name, __u64 *addr)
 	*addr = d->addr;
 	return 0;
 }
+
+size_t gobin__read_code(const struct gobin *gb, const struct gobin_func *fn, void *buf, size_t max)
+{
+	size_t len = fn->size && fn->size < max ? fn->size : max;
+
+	while (len > 0 && gobin__read(gb, fn->addr, buf, len))
+		len /= 2; /* near the end of the text segment */
+	return len;
+}

@@ -86,6 +86,13 @@ int gobin__addr_to_offset(const struct gobin *gb, __u64 addr, __u64 *offset);
  */
 int gobin__read(const struct gobin *gb, __u64 addr, void *buf, size_t len);
 
+/*
+ * Copies the code of fn (at most max bytes; max when its size is unknown)
+ * into buf, shortening the read when it would run past the file-backed
+ * text. Returns the number of bytes copied, 0 when nothing could be read.
+ */
+size_t gobin__read_code(const struct gobin *gb, const struct gobin_func *fn, void *buf, size_t max);
+
 /* Address of a data symbol (a Go global such as runtime.gomaxprocs). Returns 0, or -ENOENT. */
 int gobin__find_data(const struct gobin *gb, const char *name, __u64 *addr);
 

@@ -43,9 +43,7 @@ static __u64 find_maxmcount(const struct gobin *gb)
 
 	if (gobin__find_func(gb, "runtime.checkmcount", &fn))
 		return 0;
-	len = fn.size && fn.size < sizeof(code) ? fn.size : sizeof(code);
-	while (len > 0 && gobin__read(gb, fn.addr, code, len))
-		len /= 2;
+	len = gobin__read_code(gb, &fn, code, sizeof(code));
 	if (len)
 		x86__decode(code, len, fn.addr, scan_checkmcount, &s);
 	return s.found;

@@ -91,12 +91,10 @@ int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan 
 	if (gobin__find_func(gb, cgocall[0], &fn))
 		return -ENOENT;
 	plan->cgocall = fn.addr;
-	len = fn.size && fn.size <= CGOCALL_MAX_BYTES ? fn.size : CGOCALL_MAX_BYTES;
-	code = malloc(len);
+	code = malloc(CGOCALL_MAX_BYTES);
 	if (!code)
 		return -ENOMEM;
-	while (len > 0 && gobin__read(gb, fn.addr, code, len))
-		len /= 2; /* near the end of the text segment */
+	len = gobin__read_code(gb, &fn, code, CGOCALL_MAX_BYTES);
 	s.asmcgocall = func_addr(gb, asmcgocall);
 	s.exitsyscall = func_addr(gb, exitsyscall);
 	err = len ? x86__decode(code, len, fn.addr, scan_insn, &s) : -ENOENT;
