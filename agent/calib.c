@@ -2,11 +2,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "calib.h"
+#include "clock.h"
 #include "cgoscope.skel.h"
 
 /*
@@ -67,21 +67,13 @@ static struct {
 	unsigned long lo, hi;
 } fake_g = { 0, ~0UL };
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 static double run(void (*fn)(void *), unsigned int rounds)
 {
-	double t0 = now_ns();
+	double t0 = (double)clock__mono_ns();
 
 	for (unsigned int i = 0; i < rounds; i++)
 		fn(&fake_g);
-	return (now_ns() - t0) / rounds;
+	return ((double)clock__mono_ns() - t0) / rounds;
 }
 
 static struct bpf_link *attach_sym(struct bpf_program *prog, const char *sym)

@@ -79,10 +79,3 @@ void cli__sleep_ms(long ms)
 		nanosleep(&ts, NULL); /* a signal ends it early */
 }
 
-double cli__now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}

@@ -26,7 +26,4 @@ void cli__libbpf_logging(bool verbose);
 /* Sleeps ms milliseconds unless a stop signal arrives first. */
 void cli__sleep_ms(long ms);
 
-/* Seconds on the monotonic clock. */
-double cli__now(void);
-
 #endif /* CGOSCOPE_CLI_H */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "clock.h"
 #include "commands.h"
 #include "json.h"
 #include "report.h"
@@ -239,10 +240,10 @@ static int report(struct tracer *t, double started, bool final);
 /* Waits for the duration, a signal, or (with -p only) every target's exit. */
 static void wait_done(struct tracer *t, double started)
 {
-	double end = cli__now() + env.duration_s, next_scan = cli__now() + 1;
-	double next_report = cli__now() + (env.interval_s ? env.interval_s : 1);
+	double end = clock__mono_s() + env.duration_s, next_scan = clock__mono_s() + 1;
+	double next_report = clock__mono_s() + (env.interval_s ? env.interval_s : 1);
 
-	while (!cli_stop && (!env.duration_s || cli__now() < end)) {
+	while (!cli_stop && (!env.duration_s || clock__mono_s() < end)) {
 		size_t n, alive = 0;
 		struct target *tg;
 
@@ -251,14 +252,14 @@ static void wait_done(struct tracer *t, double started)
 		tg = tracer__targets(t, &n);
 		for (size_t i = 0; i < n; i++)
 			alive += !tg[i].exited;
-		if (cli__now() >= next_report) {
+		if (clock__mono_s() >= next_report) {
 			/* evaluates the verdict every second; prints with --interval */
 			report(t, started, false);
-			next_report = cli__now() + (env.interval_s ? env.interval_s : 1);
+			next_report = clock__mono_s() + (env.interval_s ? env.interval_s : 1);
 		}
-		if (env.exe && cli__now() >= next_scan) {
+		if (env.exe && clock__mono_s() >= next_scan) {
 			add_exe_procs(t);
-			next_scan = cli__now() + 1;
+			next_scan = clock__mono_s() + 1;
 		} else if (!env.exe && !alive) {
 			fprintf(stderr, "cgoscope: traced process exited\n");
 			break;
@@ -280,7 +281,7 @@ static int report(struct tracer *t, double started, bool final)
 		fprintf(stderr, "cgoscope: failed to read statistics: %s\n", strerror(-err));
 		return err;
 	}
-	snap.duration_s = cli__now() - started;
+	snap.duration_s = clock__mono_s() - started;
 	for (size_t i = 0; i < snap.nprocs; i++)
 		if (snap.procs[i].worst_verdict > worst_seen)
 			worst_seen = snap.procs[i].worst_verdict;
@@ -319,7 +320,7 @@ int cmd_profile(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	announce(t);
-	started = cli__now();
+	started = clock__mono_s();
 	wait_done(t, started);
 	err = report(t, started, true);
 cleanup:

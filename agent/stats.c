@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cgoscope.skel.h"
+#include "clock.h"
 #include "cnames.h"
 #include "gobin.h"
 #include "starve.h"
@@ -13,14 +14,6 @@
 #include "tracer.h"
 
 #define GROWTH_WINDOW_S 10.0
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static struct proc_snap *find_proc(struct snapshot *snap, __u32 pid)
 {
@@ -166,7 +159,7 @@ static void read_calls(struct tracer *t, struct snapshot *snap, struct target *t
 	struct cgoscope_calls_key key, next;
 	struct cgoscope_calls c;
 	bool first = true;
-	__u64 now = mono_ns();
+	__u64 now = clock__mono_ns();
 
 	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
 		const struct target *tg = target_of(tgs, n, next.tgid);

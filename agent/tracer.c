@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "calib.h"
 #include "cgoscope.skel.h"
+#include "clock.h"
 #include "cnames.h"
 #include "gobin.h"
 #include "procfs.h"
@@ -255,21 +255,13 @@ fail:
 
 #define HIST_SPACING_S 0.5
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Records the thread count of tg (at most one sample per HIST_SPACING_S). */
 static void sample_threads(struct tracer *t, struct target *tg)
 {
 	struct threads_hist *h = &tg->hist;
 	struct cgoscope_proc p;
 	__u32 key = tg->pid;
-	double now = mono_s();
+	double now = clock__mono_s();
 	unsigned int last = (h->head + TARGET_HIST - 1) % TARGET_HIST;
 
 	if (h->len && now - h->t[last] < HIST_SPACING_S)

@@ -127,3 +127,22 @@ struct prom_opts sample_snapshot__prom_opts(void)
 		.max_functions = 0,
 	};
 }
+
+int sample_snapshot__setup(void **state)
+{
+	struct snapshot *snap = calloc(1, sizeof(*snap));
+
+	if (!snap || sample_snapshot__fill(snap)) {
+		free(snap);
+		return -1;
+	}
+	*state = snap;
+	return 0;
+}
+
+int sample_snapshot__teardown(void **state)
+{
+	snapshot__free(*state);
+	free(*state);
+	return 0;
+}

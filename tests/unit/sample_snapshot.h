@@ -18,6 +18,15 @@
  */
 int sample_snapshot__fill(struct snapshot *snap);
 
+/* cmocka group setup: *state becomes a heap snapshot filled by sample_snapshot__fill(). */
+int sample_snapshot__setup(void **state);
+
+/* cmocka group teardown: frees what sample_snapshot__setup() made. */
+int sample_snapshot__teardown(void **state);
+
+/* A cmocka test that gets the sample snapshot as *state (include <cmocka.h> first). */
+#define SAMPLE_TEST(f) cmocka_unit_test_setup_teardown(f, sample_snapshot__setup, sample_snapshot__teardown)
+
 /* The prom_opts the golden Prometheus text was rendered with. */
 struct prom_opts sample_snapshot__prom_opts(void);
 

@@ -125,23 +125,6 @@ static void check_func(const json_t *jf, const struct func_snap *f)
 	assert_int_equal(json_array_size(hist), n);
 }
 
-static int setup(void **state)
-{
-	struct snapshot *snap = calloc(1, sizeof(*snap));
-
-	if (!snap || sample_snapshot__fill(snap))
-		return -1;
-	*state = snap;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	snapshot__free(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_schema(void **state)
 {
 	const struct snapshot *snap = *state;
@@ -261,10 +244,10 @@ static void test_null(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_print, setup, teardown),
+		SAMPLE_TEST(test_schema),
+		SAMPLE_TEST(test_values),
+		SAMPLE_TEST(test_invalid_utf8),
+		SAMPLE_TEST(test_print),
 		cmocka_unit_test(test_null),
 	};
 

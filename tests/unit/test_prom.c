@@ -57,23 +57,6 @@ static char *render(const struct snapshot *snap, unsigned int max_functions)
 	return text;
 }
 
-static int setup(void **state)
-{
-	struct snapshot *snap = calloc(1, sizeof(*snap));
-
-	if (!snap || sample_snapshot__fill(snap))
-		return -1;
-	*state = snap;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	snapshot__free(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_golden(void **state)
 {
 	char *path = golden_path(), *want, *got = render(*state, 0);
@@ -327,13 +310,13 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_golden, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_families, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_histograms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_labels, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fold, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fold_existing_other, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		SAMPLE_TEST(test_golden),
+		SAMPLE_TEST(test_families),
+		SAMPLE_TEST(test_histograms),
+		SAMPLE_TEST(test_labels),
+		SAMPLE_TEST(test_fold),
+		SAMPLE_TEST(test_fold_existing_other),
+		SAMPLE_TEST(test_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

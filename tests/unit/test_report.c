@@ -64,23 +64,6 @@ static char *render(const struct snapshot *snap, const struct report_opts *opts)
 	return text;
 }
 
-static int setup(void **state)
-{
-	struct snapshot *snap = calloc(1, sizeof(*snap));
-
-	if (!snap || sample_snapshot__fill(snap))
-		return -1;
-	*state = snap;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	snapshot__free(*state);
-	free(*state);
-	return 0;
-}
-
 static void test_rows(void **state)
 {
 	struct report_opts opts = { .min_calls = 0 };
@@ -211,14 +194,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fmt_ns),
 		cmocka_unit_test(test_fmt_ns_errors),
-		cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_completed_calls, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_min_calls_hides, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_histograms, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads_and_verdict, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_args, setup, teardown),
+		SAMPLE_TEST(test_rows),
+		SAMPLE_TEST(test_no_completed_calls),
+		SAMPLE_TEST(test_min_calls_hides),
+		SAMPLE_TEST(test_histograms),
+		SAMPLE_TEST(test_threads_and_verdict),
+		SAMPLE_TEST(test_drops),
+		SAMPLE_TEST(test_empty),
+		SAMPLE_TEST(test_bad_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
