@@ -201,16 +201,31 @@ static json_t *proc_json_limits(const struct proc_snap *p)
 			 snapshot__verdict_name(p->worst_verdict), "worst_reason", p->worst_reason);
 }
 
-static json_t *proc_json(const struct proc_snap *p)
+/* What names a process: pid, comm, exe; NULL when out of memory. */
+static json_t *proc_identity(const struct proc_snap *p)
 {
-	json_t *o = json_pack("{s:I, s:I}", "pid", (json_int_t)p->pid, "nspid",
-			      (json_int_t)p->nspid);
+	json_t *o = json_pack("{s:I}", "pid", (json_int_t)p->pid);
 	int err = 0;
 
 	if (!o)
 		return NULL;
 	err |= json_object_set_new(o, "comm", JSTR(p->comm));
 	err |= json_object_set_new(o, "exe", JSTR(p->exe));
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *proc_json(const struct proc_snap *p)
+{
+	json_t *o = proc_identity(p);
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	err |= json_object_set_new(o, "nspid", json_integer((json_int_t)p->nspid));
 	err |= json_object_set_new(o, "go_version", JSTR(p->go_version));
 	err |= json_object_set_new(o, "container_id",
 				   p->container_id[0] ? JSTR(p->container_id) : json_null());
@@ -287,4 +302,52 @@ int json__print(FILE *out, const struct snapshot *snap)
 int json__print_line(FILE *out, const struct snapshot *snap)
 {
 	return print_flags(out, snap, JSON_COMPACT);
+}
+
+/* A process's identity with its verdict and reasons; NULL when out of memory. */
+static json_t *verdict_json(const struct proc_snap *p)
+{
+	json_t *o = proc_identity(p);
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	err |= json_object_set_new(o, "verdict", json_string(snapshot__verdict_name(p->verdict)));
+	err |= json_object_set_new(o, "reasons", reasons_json(p));
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *json__alert(const struct proc_snap *p, enum verdict from, double time)
+{
+	json_t *o = verdict_json(p);
+
+	if (o && (json_object_set_new(o, "time", json_real(fin(time))) ||
+		  json_object_set_new(o, "event", json_string("verdict_change")) ||
+		  json_object_set_new(o, "from", json_string(snapshot__verdict_name(from))))) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (!o)
+		errno = ENOMEM;
+	return o;
+}
+
+json_t *json__alerts(const struct snapshot *snap)
+{
+	json_t *a = json_array();
+	int err = !a;
+
+	for (size_t i = 0; a && i < snap->nprocs; i++)
+		if (snap->procs[i].verdict != VERDICT_OK)
+			err |= json_array_append_new(a, verdict_json(&snap->procs[i]));
+	if (err) {
+		json_decref(a);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return json_pack("{s:f, s:o}", "time", fin(snap->wall_time), "alerts", a);
 }

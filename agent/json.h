@@ -21,6 +21,20 @@ json_t *json__snapshot(const struct snapshot *snap);
  */
 int json__print(FILE *out, const struct snapshot *snap);
 
+/*
+ * An alert line: {"time", "event": "verdict_change", "pid", "comm", "exe",
+ * "from", "verdict", "reasons"} for process p whose verdict was `from`.
+ * Returns a new reference, or NULL with errno set.
+ */
+json_t *json__alert(const struct proc_snap *p, enum verdict from, double time);
+
+/*
+ * The current alerts: {"time", "alerts": [{"pid", "comm", "exe", "verdict",
+ * "reasons"}]} for every process of snap whose verdict is not ok. Returns a
+ * new reference, or NULL with errno set.
+ */
+json_t *json__alerts(const struct snapshot *snap);
+
 /* Writes json__snapshot(snap) to out as one compact line (JSON Lines). Returns like json__print(). */
 int json__print_line(FILE *out, const struct snapshot *snap);
 

@@ -106,6 +106,14 @@ static const struct family bpf_drops = { "cgoscope_bpf_drops_total", "counter",
 					 "Data lost or discarded by the BPF programs, by cause." };
 static const struct family scrape_duration = { "cgoscope_scrape_duration_seconds", "gauge",
 					       "Time the previous scrape took." };
+static const struct family attach_latency = {
+	"cgoscope_attach_latency_seconds", "gauge",
+	"Time from the exec of the last newly traced process to its probes being active."
+};
+static const struct family discovery_dropped = {
+	"cgoscope_discovery_dropped_total", "counter",
+	"Exec events not examined because the agent's queue was full."
+};
 
 static void put_family(FILE *f, const struct family *fam)
 {
@@ -213,6 +221,10 @@ static void put_agent(FILE *f, const struct snapshot *snap, const struct prom_op
 	l = (struct labels){ 0 };
 	put_family(f, &scrape_duration);
 	put_sample(f, scrape_duration.name, "", &l, fmt_double(num, opts->scrape_duration_s));
+	put_family(f, &attach_latency);
+	put_sample(f, attach_latency.name, "", &l, fmt_double(num, opts->attach_latency_s));
+	put_family(f, &discovery_dropped);
+	put_sample(f, discovery_dropped.name, "", &l, fmt_u64(num, opts->discovery_dropped));
 }
 
 /* Value of a per-process metric. */

@@ -13,6 +13,8 @@ struct prom_opts {
 	double scrape_duration_s;  /* how long the previous scrape took */
 	__u64 attach_failures;     /* probes that could not be attached, since start */
 	unsigned int max_functions; /* per process, "other" included; 0: no cap */
+	double attach_latency_s;   /* exec -> traced, for the last process discovered */
+	__u64 discovery_dropped;   /* exec events the agent could not examine */
 };
 
 /*

@@ -74,6 +74,7 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 	ps->nspid = tg->nspid;
 	memcpy(ps->comm, tg->comm, sizeof(ps->comm));
 	snprintf(ps->exe, sizeof(ps->exe), "%s", tg->exe);
+	snprintf(ps->container_id, sizeof(ps->container_id), "%s", tg->container_id);
 	v = gobin__go_version(tg->bin->gb);
 	snprintf(ps->go_version, sizeof(ps->go_version), "%s", v ? v : "");
 	ps->placement = probes__placement_name(tg->bin->plan.placement);

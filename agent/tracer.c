@@ -29,7 +29,7 @@ struct tracer {
 	size_t ntargets, cap;
 	struct probe_cost cost[2];
 	/* exec events collected during one poll */
-	void (*exec_cb)(pid_t pid, void *ctx);
+	tracer_exec_fn exec_cb;
 	void *exec_ctx;
 	int newly_exited;
 };
@@ -42,7 +42,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(*ev))
 		return 0;
 	if (ev->type == CGOSCOPE_EV_EXEC && t->exec_cb)
-		t->exec_cb(ev->pid, t->exec_ctx);
+		t->exec_cb(ev->pid, ev->ts_ns, t->exec_ctx);
 	if (ev->type == CGOSCOPE_EV_EXIT) {
 		for (size_t i = 0; i < t->ntargets; i++) {
 			if (t->targets[i].pid == (pid_t)ev->pid && !t->targets[i].exited) {
@@ -328,6 +328,7 @@ static int target_init(struct tracer *t, struct target *tg, pid_t pid, char *err
 		return -ESRCH;
 	}
 	procfs__nspid(pid, &tg->nspid);
+	procfs__container_id(pid, tg->container_id, sizeof(tg->container_id));
 	if (procfs__exe(pid, tg->exe, sizeof(tg->exe))) {
 		snprintf(err, errlen, "cannot read /proc/%d/exe: %s (a kernel thread, or no permission)",
 			 pid, strerror(errno));
@@ -434,7 +435,7 @@ int tracer__remove(struct tracer *t, pid_t pid)
 	return -ENOENT;
 }
 
-int tracer__poll(struct tracer *t, void (*exec_cb)(pid_t pid, void *ctx), void *ctx)
+int tracer__poll(struct tracer *t, tracer_exec_fn exec_cb, void *ctx)
 {
 	t->exec_cb = exec_cb;
 	t->exec_ctx = ctx;

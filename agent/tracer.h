@@ -52,6 +52,7 @@ struct target {
 	__u64 start_time;    /* clock ticks after boot: tells a reused PID apart */
 	char comm[CGOSCOPE_COMM_LEN];
 	char exe[SNAP_PATH_LEN];
+	char container_id[80];
 	__u64 bias;          /* runtime address - link address (PIE) */
 	struct binary *bin;
 	__s64 threads_base;  /* threads at attach minus the kernel's delta then */
@@ -93,9 +94,10 @@ int tracer__remove(struct tracer *t, pid_t pid);
  * Drains pending events and checks the traced processes; marks those that
  * ended as exited (their data stays until tracer__remove). Returns the number
  * of processes that were newly found exited. With exec_cb, calls it for every
- * exec event (pid of the process that exec'd).
+ * exec event (pid of the process that exec'd, and when, on the monotonic clock).
  */
-int tracer__poll(struct tracer *t, void (*exec_cb)(pid_t pid, void *ctx), void *ctx);
+typedef void (*tracer_exec_fn)(pid_t pid, __u64 ts_ns, void *ctx);
+int tracer__poll(struct tracer *t, tracer_exec_fn exec_cb, void *ctx);
 
 /* Threads per second over the last window_s seconds of tg's history (0 with too little history). */
 double tracer__growth(const struct target *tg, double window_s);

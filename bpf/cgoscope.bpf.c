@@ -366,6 +366,7 @@ int handle_exit(void *ctx)
 	ev->type = CGOSCOPE_EV_EXIT;
 	ev->pid = key.tgid;
 	ev->ppid = 0;
+	ev->ts_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 	return 0;
@@ -386,6 +387,7 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	ev->type = CGOSCOPE_EV_EXEC;
 	ev->pid = bpf_get_current_pid_tgid() >> 32;
 	ev->ppid = 0;
+	ev->ts_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 	return 0;

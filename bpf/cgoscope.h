@@ -96,6 +96,7 @@ struct cgoscope_event {
 	__u32 pid;
 	__u32 ppid;
 	__u32 pad;
+	__u64 ts_ns; /* bpf_ktime_get_ns() when it happened */
 	char comm[CGOSCOPE_COMM_LEN];
 };
 

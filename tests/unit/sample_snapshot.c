@@ -125,6 +125,8 @@ struct prom_opts sample_snapshot__prom_opts(void)
 		.scrape_duration_s = 0.0125,
 		.attach_failures = 2,
 		.max_functions = 0,
+		.attach_latency_s = 0.042,
+		.discovery_dropped = 1,
 	};
 }
 
