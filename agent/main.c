@@ -9,6 +9,8 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "profile", cmd_profile, "trace cgo calls of running Go processes for a while, then report" },
+	{ "top", cmd_top, "live view of the traced processes, refreshed every second" },
+	{ "agent", cmd_agent, "daemon: trace every Go+cgo process, serve /metrics and a JSON API" },
 };
 
 static void usage(FILE *out)

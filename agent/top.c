@@ -1,0 +1,211 @@
+/* top.c - `cgoscope top`: a live view of traced processes, refreshed like top(1); plain when not a terminal. */
+#include <argp.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include "cli.h"
+#include "clock.h"
+#include "commands.h"
+#include "discover.h"
+#include "starve.h"
+#include "stats.h"
+#include "topview.h"
+#include "tracer.h"
+
+#define MAX_PIDS 64
+
+static struct top_env {
+	pid_t pids[MAX_PIDS];
+	int npids;
+	long delay_s;
+	long iterations; /* 0: until q or Ctrl-C */
+	bool plain;
+	bool verbose;
+	struct topview_opts view;
+} env = { .delay_s = 1 };
+
+static const char doc[] =
+	"Live view of the Go processes' cgo calls: threads, calls in C, long-blocking calls, "
+	"busiest C functions, starvation verdict. Press q to quit.\n"
+	"\v"
+	"Examples:\n"
+	"  cgoscope top                 # every Go process with cgo (same as 'top all')\n"
+	"  cgoscope top -p 1234\n"
+	"  cgoscope top -n 3 > out.txt  # three plain screens, for scripts\n";
+
+static const struct argp_option options[] = {
+	{ "pid", 'p', "PID", 0, "Show this process only (repeatable)", 0 },
+	{ "delay", 'd', "SECONDS", 0, "Refresh every SECONDS (default 1)", 0 },
+	{ "iterations", 'n', "N", 0, "Stop after N screens", 0 },
+	{ "plain", 'b', NULL, 0, "Plain output even on a terminal (batch mode)", 0 },
+	{ "functions", 'f', "N", 0, "Functions shown per process (default 5)", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
+	{},
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	long v;
+
+	switch (key) {
+	case 'p':
+		if (env.npids == MAX_PIDS)
+			argp_error(state, "at most %d PIDs", MAX_PIDS);
+		if (cli__parse_long(arg, "PID", 1, 0x7fffffff, &v))
+			argp_usage(state);
+		env.pids[env.npids++] = (pid_t)v;
+		break;
+	case 'd':
+		if (cli__parse_long(arg, "delay", 1, 3600, &env.delay_s))
+			argp_usage(state);
+		break;
+	case 'n':
+		if (cli__parse_long(arg, "iterations", 1, 1L << 30, &env.iterations))
+			argp_usage(state);
+		break;
+	case 'b':
+		env.plain = true;
+		break;
+	case 'f':
+		if (cli__parse_long(arg, "functions", 1, 1000, &v))
+			argp_usage(state);
+		env.view.max_funcs = (unsigned int)v;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (strcmp(arg, "all"))
+			argp_error(state, "unexpected argument '%s' (use -p PID or 'all')", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static struct termios saved_tty;
+static bool tty_raw;
+
+/* Keys without Enter and without echo, so 'q' quits at once. */
+static void tty_enter(void)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty))
+		return;
+	raw = saved_tty;
+	raw.c_lflag &= ~(ICANON | ECHO);
+	raw.c_cc[VMIN] = 0;
+	raw.c_cc[VTIME] = 0;
+	tty_raw = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	fputs("\033[?1049h\033[?25l", stdout); /* alternate screen, no cursor */
+}
+
+static void tty_leave(void)
+{
+	if (tty_raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+	fputs("\033[?25h\033[?1049l", stdout);
+	fflush(stdout);
+}
+
+/* Waits up to ms for a key; true when it was q. */
+static bool wait_key(long ms, bool interactive)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	char c;
+
+	if (!interactive) {
+		cli__sleep_ms(ms);
+		return false;
+	}
+	if (poll(&pfd, 1, (int)ms) > 0 && read(STDIN_FILENO, &c, 1) == 1)
+		return c == 'q' || c == 'Q';
+	return false;
+}
+
+static int show(struct tracer *t, const struct starve_opts *so, struct snapshot *prev, bool tty,
+		double started)
+{
+	struct snapshot cur;
+	char *frame = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int err;
+
+	err = stats__collect(t, so, &cur);
+	if (err)
+		return err;
+	cur.duration_s = clock__mono_s() - started;
+	mem = open_memstream(&frame, &len);
+	if (!mem) {
+		snapshot__free(&cur);
+		return -errno;
+	}
+	err = topview__render(mem, &cur, prev->procs ? prev : NULL, &env.view);
+	fclose(mem);
+	if (!err) {
+		fputs(tty ? "\033[H\033[2J" : "", stdout);
+		fwrite(frame, 1, len, stdout);
+		fputs(tty ? "" : "\n", stdout);
+		fflush(stdout);
+	}
+	free(frame);
+	snapshot__free(prev);
+	*prev = cur;
+	return err;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse_opt, NULL, doc, NULL, NULL, NULL };
+	struct tracer_opts topts = { .watch_exec = true, .long_ns = 1000000000ULL };
+	struct snapshot prev = { 0 };
+	struct starve_opts so;
+	struct discover *d = NULL;
+	struct tracer *t = NULL;
+	bool tty, quit = false;
+	double started;
+	int err = 0;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	cli__libbpf_logging(env.verbose);
+	starve__default_opts(&so);
+	topts.per_pid = env.npids > 0;
+	if (tracer__open(&topts, &t))
+		return 1;
+	d = discover__new(t, &(struct discover_opts){ .pids = env.pids, .npids = env.npids });
+	if (!d) {
+		tracer__close(t);
+		return 1;
+	}
+	cli__signals();
+	discover__scan(d);
+	tty = !env.plain && isatty(STDOUT_FILENO);
+	if (tty)
+		tty_enter();
+	started = clock__mono_s();
+	for (long i = 0; !cli_stop && !quit && (!env.iterations || i < env.iterations); i++) {
+		double next = clock__mono_s() + env.delay_s;
+
+		while (!cli_stop && !quit && clock__mono_s() < next) {
+			quit = wait_key(100, tty_raw);
+			discover__poll(d);
+		}
+		err = show(t, &so, &prev, tty, started);
+		if (err)
+			break;
+	}
+	if (tty)
+		tty_leave();
+	snapshot__free(&prev);
+	discover__free(d);
+	tracer__close(t);
+	return err ? 1 : 0;
+}
