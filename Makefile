@@ -13,9 +13,11 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototy
 CPPFLAGS := -D_GNU_SOURCE -DCGOSCOPE_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iagent
 LIBS := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcapstone -lm -lpthread
 ifneq ($(SANITIZE),)
-CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
+# The C objects record the flags they were built with: changing SANITIZE rebuilds them.
+BUILD_FLAGS := $(CC) $(CFLAGS) $(LDFLAGS)
 
 AGENT_SRCS := $(wildcard agent/*.c)
 AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
@@ -35,7 +37,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps demo test unit e2e bench clean gobins format
+.PHONY: all deps demo test unit e2e bench clean gobins format fuzz fuzz-build FORCE
 .DEFAULT_GOAL := all
 
 all: $(OUTPUT)/cgoscope
@@ -61,7 +63,10 @@ $(OUTPUT)/cgoscope.skel.h: $(OUTPUT)/cgoscope.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name cgoscope_bpf > $@
 
-$(OUTPUT)/agent/%.o: agent/%.c $(OUTPUT)/cgoscope.skel.h | $(OUTPUT)/agent
+$(OUTPUT)/.build-flags: FORCE | $(OUTPUT)
+	$(Q)echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' > $@
+
+$(OUTPUT)/agent/%.o: agent/%.c $(OUTPUT)/cgoscope.skel.h $(OUTPUT)/.build-flags | $(OUTPUT)/agent
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -MMD -MP -c $< -o $@
 
@@ -69,7 +74,7 @@ $(OUTPUT)/cgoscope: $(AGENT_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJS) | $(OUTPUT)/unit
+$(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJS) $(OUTPUT)/.build-flags | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(LDFLAGS) $< $(UNIT_HELPERS) $(LIB_OBJS) $(LIBS) -lcmocka -o $@
 
@@ -101,6 +106,27 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all gobins
 	$(Q)./scripts/bench.sh
+
+# libFuzzer harnesses (clang): the ELF/pclntab/buildinfo readers, probe planning, x86
+# decoding, demangling. `make fuzz` runs each for FUZZ_SECONDS; test_fuzz_short.sh runs briefly.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJS := $(patsubst %,$(OUTPUT)/fuzz/obj/%.o,gobin pclntab x86 cnames probes)
+
+$(OUTPUT)/fuzz/obj/%.o: agent/%.c agent/*.h
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(CPPFLAGS) -c $< -o $@
+
+$(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(call msg,FUZZER,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(CPPFLAGS) $^ -lbpf -lelf -lz -lcapstone -o $@
+
+fuzz-build: $(FUZZ_OBJS) $(FUZZ_BINS)
+
+fuzz: fuzz-build $(OUTPUT)/testbin/.stamp
+	$(Q)OUTPUT=$(OUTPUT) ./tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 format:
 	clang-format -i agent/*.c agent/*.h bpf/*.c bpf/cgoscope.h tests/unit/*.c

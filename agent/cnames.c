@@ -153,7 +153,8 @@ struct cnames *cnames__new(const struct gobin *gb)
 			return NULL;
 		}
 	}
-	qsort(cn->v, cn->n, sizeof(*cn->v), cmp_cname);
+	if (cn->n) /* cn->v is NULL without wrappers: qsort(NULL, 0) is undefined */
+		qsort(cn->v, cn->n, sizeof(*cn->v), cmp_cname);
 	return cn;
 }
 
@@ -180,7 +181,7 @@ void cnames__name(const struct cnames *cn, __u64 addr, char *buf, size_t len)
 	if (!gobin__func_at(cn->gb, addr, &fn) && fn.addr == addr && fn.name &&
 	    (cnames__demangle(fn.name, buf, len) || !gobin__stripped(cn->gb)))
 		return;
-	hit = bsearch(&key, cn->v, cn->n, sizeof(*cn->v), cmp_cname);
+	hit = cn->n ? bsearch(&key, cn->v, cn->n, sizeof(*cn->v), cmp_cname) : NULL;
 	if (hit)
 		snprintf(buf, len, "%s", hit->name);
 	else

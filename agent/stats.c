@@ -190,6 +190,7 @@ static void read_drops(struct tracer *t, struct snapshot *snap)
 	int fd = bpf_map__fd(tracer__skel(t)->maps.drops);
 	__u64 vals[ncpu > 0 ? ncpu : 1];
 
+	memset(vals, 0, sizeof(vals)); /* like read_calls' calloc: valgrind sees one CPU's value written */
 	for (__u32 k = 0; ncpu > 0 && k < CGOSCOPE_DROP__MAX; k++) {
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			continue;

@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""mkseeds.py - writes the fuzzers' seed corpora: small synthetic Go ELFs, code and strings.
+
+Usage: tests/fuzz/mkseeds.py OUTDIR [TESTBIN_DIR]
+
+Writes OUTDIR/fuzz_gobin, fuzz_probes, fuzz_x86 and fuzz_demangle. The ELF seeds are
+built here, a few KB each, so that libFuzzer mutates headers and tables instead of
+megabytes of code: each has the parts gobin, probes and cnames read (.text with a
+runtime.cgocall that calls asmcgocall and exitsyscall, cgo wrappers main._Cfunc_*,
+.gopclntab in the Go 1.2 / 1.16 / 1.18 / 1.20 layouts, .go.buildinfo in the pre-1.18
+and 1.18+ layouts, a moduledata, .symtab or not, PIE relocations or not, and one
+without section headers). With TESTBIN_DIR (make_testbins.sh's output), real code is
+added to the x86 seeds, and the stripped real binaries (megabytes: too slow to mutate) go to
+OUTDIR/real/fuzz_gobin and real/fuzz_probes, which run.sh runs once per harness.
+"""
+import os
+import struct
+import sys
+
+# --- x86-64 code: functions are lists of bytes and ('call'|'lea'|'load', symbol) ---
+CALL, LEA, LOAD = 'call', 'lea', 'load'
+CFOO, CBAR, CGAI = ('_cgo_0a1b2c3d4e5f_Cfunc_foo', '_cgo_0a1b2c3d4e5f_Cfunc_bar',
+                    '_cgo_0a1b2c3d4e5f_C2func_getaddrinfo')
+
+# (name, body, in pclntab, pclntab asm flag)
+FUNCS = [
+    ('main._Cfunc_foo', [(LEA, CFOO), (CALL, 'runtime.cgocall'), b'\xc3'], True, False),
+    ('main._Cfunc_bar', [(LOAD, 'main._cgo_0a1b2c3d4e5f_Cfunc_bar'),
+                         (CALL, 'runtime.cgocall'), b'\xc3'], True, False),
+    ('net._C2func_getaddrinfo.abi0', [(LOAD, 'net._cgo_0a1b2c3d4e5f_C2func_getaddrinfo'),
+                                      (CALL, 'runtime.cgocall'), b'\xc3'], True, False),
+    ('runtime.cgocall', [b'\x49\x8b\x4e\x30',                  # mov rcx, [r14+0x30]  (g.m)
+                         b'\xc6\x81\x18\x01\x00\x00\x01',      # mov byte [rcx+0x118], 1 (incgo)
+                         (CALL, 'runtime.asmcgocall.abi0'),
+                         (CALL, 'runtime.exitsyscall'),
+                         b'\x48\x85\xc0\x74\x01\xc3\xc3'], True, False),  # test; je; ret; ret
+    ('runtime.asmcgocall.abi0', [b'\x48\x89\xe2\xc3'], True, True),
+    ('runtime.exitsyscall', [b'\x90\xc3'], True, False),
+    ('runtime.checkmcount', [b'\x8b\x05\x10\x00\x00\x00\x3d\x10\x27\x00\x00\xc3'], True, False),
+    ('main.main', [(CALL, 'main._Cfunc_foo'), b'\xc3'], True, False),
+    # C code: symtab only
+    (CFOO, [b'\x31\xc0\xc3'], False, False),
+    (CBAR, [b'\x31\xc0\xc3'], False, False),
+    (CGAI, [b'\x31\xc0\xc3'], False, False),
+    ('x_cgo_init', [b'\xc3'], False, False),
+    ('crosscall2', [b'\xc3'], False, False),
+]
+
+
+def item_len(it):
+    return len(it) if isinstance(it, bytes) else (5 if it[0] == CALL else 7)
+
+
+def align(n, a):
+    return (n + a - 1) // a * a
+
+
+def uvarint(n):
+    out = b''
+    while n >= 0x80:
+        out += bytes([n & 0x7f | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+class Layout:
+    """Offsets of functions in .text (addresses are added once the base is known)."""
+
+    def __init__(self):
+        self.off, self.size, pos = {}, {}, 0
+        for name, body, _, _ in FUNCS:
+            self.off[name] = pos
+            self.size[name] = sum(item_len(i) for i in body)
+            pos = align(pos + self.size[name], 16)
+        self.len = pos
+
+
+def assemble(lay, text_addr, syms):
+    out = bytearray()
+    for name, body, _, _ in FUNCS:
+        out += b'\xcc' * (lay.off[name] - len(out))
+        for it in body:
+            pc = text_addr + len(out)
+            if isinstance(it, bytes):
+                out += it
+            elif it[0] == CALL:
+                out += b'\xe8' + struct.pack('<i', syms[it[1]] - (pc + 5))
+            else:
+                op = b'\x48\x8d\x05' if it[0] == LEA else b'\x48\x8b\x05'
+                out += op + struct.pack('<i', syms[it[1]] - (pc + 7))
+    return bytes(out + b'\xcc' * (lay.len - len(out)))
+
+
+def pclntab(fmt, lay, text_addr, text_start_field):
+    """A .gopclntab of the Go functions in fmt '12', '116', '118' or '120'."""
+    gofuncs = [(n, a) for n, _, inpc, a in FUNCS if inpc]
+    names = b''
+    nameoff = {}
+    for n, _ in gofuncs:
+        nameoff[n] = len(names)
+        names += n.encode() + b'\0'
+    if fmt == '12':
+        # header 8 + nfunc word; functab at 16; funcoffs and nameoffs from the table start
+        hdr_len, names_off = 16, None
+    else:
+        nwords = 7 if fmt == '116' else 8
+        hdr_len = 8 + 8 * nwords
+        names_off = hdr_len
+    body_off = align(hdr_len + (len(names) if names_off else 0), 8)
+    offs = fmt in ('118', '120')
+    fs = 4 if offs else 8
+    nf = len(gofuncs)
+    functab_len = align((2 * nf + 1) * fs, 8)
+    funcsz = 48
+    end = max(lay.off[n] + lay.size[n] for n, _ in gofuncs)
+
+    if fmt == '12':
+        table = bytearray(16)
+        functab_off = 16
+        base = bytearray()
+        # names after the _func structs
+        funcs_off = functab_off + functab_len
+        names_at = funcs_off + nf * funcsz
+    else:
+        functab_off = body_off
+        funcs_off = functab_off + functab_len
+    ft = bytearray()
+    fdata = bytearray()
+    for i, (n, asm) in enumerate(gofuncs):
+        entry = lay.off[n] if offs else text_addr + lay.off[n]
+        funcoff = (funcs_off - functab_off) + i * funcsz if fmt != '12' else funcs_off + i * funcsz
+        ft += struct.pack('<II' if offs else '<QQ', entry, funcoff)
+        f = bytearray(funcsz)
+        if fmt == '12':
+            struct.pack_into('<Qi', f, 0, entry, names_at + nameoff[n])
+        elif offs:
+            struct.pack_into('<Ii', f, 0, entry, nameoff[n])
+            f[37 if fmt == '118' else 41] = 0x4 if asm else 0
+        else:
+            struct.pack_into('<Qi', f, 0, entry, nameoff[n])
+        fdata += f
+    ft += struct.pack('<I' if offs else '<Q', end if offs else text_addr + end)
+    ft += b'\0' * (functab_len - len(ft))
+
+    magic = {'12': 0xfffffffb, '116': 0xfffffffa, '118': 0xfffffff0, '120': 0xfffffff1}[fmt]
+    hdr = struct.pack('<IBBBB', magic, 0, 0, 1, 8)
+    if fmt == '12':
+        out = hdr + struct.pack('<Q', nf) + bytes(ft) + bytes(fdata) + names
+        return out, 0, None
+    words = [nf, 1]
+    if offs:
+        words.append(text_start_field)
+    words += [names_off, body_off, body_off, body_off, functab_off]
+    out = bytearray(hdr + b''.join(struct.pack('<Q', w) for w in words))
+    out += names
+    out += b'\0' * (functab_off - len(out))
+    out += ft + fdata
+    text_start_pos = 8 + 2 * 8 if offs else None
+    return bytes(out), names_off, text_start_pos
+
+
+def buildinfo_new(version, module):
+    mod = ('path\t%s\nmod\t%s\t(devel)\t\n' % (module, module)).encode()
+    sentinel = b'0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6'
+    mi = sentinel + mod + b'\xf92C1\x86\x18 r\x00\x82B\x10A\x16\xd8\xf2'
+    hdr = b'\xff Go buildinf:' + bytes([8, 2]) + b'\0' * 16
+    return hdr + uvarint(len(version)) + version.encode() + uvarint(len(mi)) + mi
+
+
+def elf(fmt='120', version='go1.26.8', symtab=True, pie=False, text_start=True,
+        old_buildinfo=False, no_shdrs=False, go=True):
+    lay = Layout()
+    base = 0 if pie else 0x400000
+    phoff, nph = 64, 3
+    text_off = 0x100
+    text_addr = base + text_off
+    syms = {n: text_addr + lay.off[n] for n in lay.off}
+    # .gopclntab (its size does not depend on addresses)
+    pcln_off = align(text_off + lay.len, 16)
+    pcln_addr = base + pcln_off
+    ts_field = text_addr if (text_start and not pie) else 0
+    pcln, names_off, ts_pos = pclntab(fmt, lay, text_addr, ts_field)
+    if not go:
+        pcln = b''
+    data_off = align(pcln_off + len(pcln), 16)
+    data_addr = base + data_off
+    relocs = []
+    data = bytearray()
+
+    def word(v, reloc=True):
+        at = data_addr + len(data)
+        if pie and reloc:
+            relocs.append((at, v))
+            data.extend(b'\0' * 8)
+        else:
+            data.extend(struct.pack('<Q', v))
+        return at
+
+    binfo_addr = data_addr
+    if go and not old_buildinfo:
+        data.extend(buildinfo_new(version, 'example.com/seed'))
+    elif go:
+        data.extend(b'\xff Go buildinf:' + bytes([8, 0]))
+        ptrs_at = len(data)
+        data.extend(b'\0' * 16)
+        data.extend(b'\0' * (align(len(data), 16) - len(data)))
+        vs_at = data_addr + len(data)
+        data.extend(version.encode().ljust(align(len(version), 8), b'\0'))
+        ms = b'path\texample.com/old\nmod\texample.com/old\t(devel)\t\n'
+        ms_at = data_addr + len(data)
+        data.extend(ms.ljust(align(len(ms), 8), b'\0'))
+        vh = word(vs_at)
+        word(len(version), False)
+        mh = word(ms_at)
+        word(len(ms), False)
+        struct.pack_into('<QQ', data, ptrs_at, vh, mh)
+    binfo_len = len(data)
+    data.extend(b'\0' * (align(len(data), 16) - len(data)))
+    dsyms = {}
+    dsyms['main._cgo_0a1b2c3d4e5f_Cfunc_bar'] = word(syms[CBAR])
+    dsyms['net._cgo_0a1b2c3d4e5f_C2func_getaddrinfo'] = word(syms[CGAI])
+    syms.update(dsyms)
+    dsyms['runtime.iscgo'] = data_addr + len(data)
+    data.extend(b'\x01' + b'\0' * 7)
+    dsyms['runtime.gomaxprocs'] = data_addr + len(data)
+    data.extend(struct.pack('<Q', 4))
+    dsyms['runtime.firstmoduledata'] = data_addr + len(data)
+    md = [0] * 23
+    for i, v in ((0, pcln_addr), (1, pcln_addr + (names_off or 0)), (20, text_addr),
+                 (21, text_addr + lay.len), (22, text_addr)):
+        md[i] = v
+    for i, v in enumerate(md):
+        word(v, reloc=i in (0, 1, 20, 21, 22))
+    if pie and ts_pos is not None and text_start:
+        relocs.append((pcln_addr + ts_pos, text_addr))  # textStart, relocated
+    text = assemble(lay, text_addr, syms)
+
+    # file tail: .rela.dyn, .symtab, .strtab, .shstrtab, section headers
+    rela = b''.join(struct.pack('<QQq', off, 8, add) for off, add in relocs)
+    strtab = bytearray(b'\0')
+    symtab_b = bytearray(24)
+
+    def sym(name, value, size, stype, shndx):
+        nonlocal symtab_b
+        symtab_b += struct.pack('<IBBHQQ', len(strtab), 0x10 | stype, 0, shndx, value, size)
+        strtab.extend(name.encode() + b'\0')
+
+    sym('runtime.text', text_addr, 0, 2, 1)
+    for n, _, _, _ in FUNCS:
+        sym(n, syms[n], lay.size[n], 2, 1)
+    for n, a in dsyms.items():
+        sym(n, a, 8, 1, 4)
+
+    shnames = bytearray(b'\0')
+
+    def shname(n):
+        at = len(shnames)
+        shnames.extend(n.encode() + b'\0')
+        return at
+
+    pos = data_off + len(data)
+    secs = [(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)]  # name, type, flags, addr, off, size, link, info, align, entsize
+    secs.append((shname('.text'), 1, 6, text_addr, text_off, lay.len, 0, 0, 16, 0))
+    secs.append((shname('.gopclntab'), 1, 2, pcln_addr, pcln_off, len(pcln), 0, 0, 8, 0))
+    secs.append((shname('.go.buildinfo'), 1, 3, binfo_addr, data_off, binfo_len, 0, 0, 16, 0))
+    secs.append((shname('.data'), 1, 3, data_addr, data_off, len(data), 0, 0, 16, 0))
+    tail = bytearray()
+    if pie and rela:
+        pos = align(pos, 8)
+        secs.append((shname('.rela.dyn'), 4, 2, 0, pos, len(rela), 0, 0, 8, 24))
+        tail += b'\0' * (pos - (data_off + len(data) + len(tail))) + rela
+        pos += len(rela)
+    if symtab:
+        pos = align(pos, 8)
+        tail += b'\0' * (pos - (data_off + len(data) + len(tail)))
+        secs.append((shname('.symtab'), 2, 0, 0, pos, len(symtab_b), len(secs) + 1, 1, 8, 24))
+        tail += symtab_b
+        pos += len(symtab_b)
+        secs.append((shname('.strtab'), 3, 0, 0, pos, len(strtab), 0, 0, 1, 0))
+        tail += strtab
+        pos += len(strtab)
+    shstr_idx = len(secs)
+    secs.append((shname('.shstrtab'), 3, 0, 0, pos + 0, 0, 0, 0, 1, 0))
+    secs[-1] = secs[-1][:5] + (len(shnames),) + secs[-1][6:]
+    tail += shnames
+    pos += len(shnames)
+    shoff = align(pos, 8)
+    tail += b'\0' * (shoff - pos)
+    shdrs = b''.join(struct.pack('<IIQQQQIIQQ', *s) for s in secs)
+
+    ehdr = b'\x7fELF\x02\x01\x01' + b'\0' * 9
+    ehdr += struct.pack('<HHIQQQIHHHHHH', 3 if pie else 2, 62, 1, syms['main.main'], phoff,
+                        0 if no_shdrs else shoff, 0, 64, 56, nph, 64,
+                        0 if no_shdrs else len(secs), 0 if no_shdrs else shstr_idx)
+    ph = b''
+    for off, size, flags in ((text_off, lay.len, 5), (pcln_off, len(pcln), 4),
+                             (data_off, len(data), 6)):
+        ph += struct.pack('<IIQQQQQQ', 1, flags, off, base + off, base + off, size, size, 16)
+    img = bytearray(ehdr + ph)
+    img += b'\0' * (text_off - len(img)) + text
+    img += b'\0' * (pcln_off - len(img)) + pcln
+    img += b'\0' * (data_off - len(img)) + data
+    img += tail
+    if not no_shdrs:
+        img += shdrs
+    return bytes(img)
+
+
+ELF_SEEDS = {
+    'go120-symtab': dict(),
+    'go120-stripped-moduledata': dict(symtab=False, text_start=False),
+    'go120-pie-stripped-moduledata': dict(symtab=False, pie=True, text_start=False),
+    'go120-pie-symtab-textstart-reloc': dict(pie=True),
+    'go118-stripped': dict(fmt='118', version='go1.19.13', symtab=False),
+    'go116-symtab-oldinfo': dict(fmt='116', version='go1.16.15', old_buildinfo=True),
+    'go117-stripped-oldinfo': dict(fmt='116', version='go1.17.13', symtab=False,
+                                   old_buildinfo=True),
+    'go12-stripped': dict(fmt='12', version='go1.15.15', symtab=False, old_buildinfo=True),
+    'go120-no-section-headers': dict(symtab=False, no_shdrs=True),
+    'go121-devel-symtab': dict(version='devel go1.27-abc Tue Jan 1 00:00:00 2030 +0000'),
+    'not-go': dict(go=False),
+}
+
+STRINGS = [b'_cgo_0a1b2c3d4e5f_Cfunc_sqlite3_step', b'_cgo_05e0e794c6e4_C2func_getaddrinfo',
+           b'_cgo_Cfunc_x', b'_cgo_abc_Cfunc_', b'x_cgo_getstackbound', b'main._Cfunc_foo.abi0',
+           b'go1.26.8', b'go1.19', b'go1.21rc2', b'devel go1.27-abc Tue Jan 1 2030',
+           b'go1.99999999999999999999.1', b'go', b'']
+
+
+def elf_vaddr_to_off(img, addr):
+    phoff, = struct.unpack_from('<Q', img, 32)
+    phentsize, phnum = struct.unpack_from('<HH', img, 54)
+    for i in range(phnum):
+        ptype, _, off, vaddr, _, filesz, _, _ = struct.unpack_from('<IIQQQQQQ', img,
+                                                                    phoff + i * phentsize)
+        if ptype == 1 and vaddr <= addr < vaddr + filesz:
+            return off + addr - vaddr
+    return None
+
+
+def real_code(testbin):
+    """runtime.cgocall and the cgo wrappers of the real test binaries, from their .nm."""
+    out = {}
+    for name in ('go126-cgo', 'go126-cgo-pie', 'go119-cgo'):
+        path = os.path.join(testbin, name)
+        try:
+            img = open(path, 'rb').read()
+            nm = open(path + '.nm').read().splitlines()
+        except OSError:
+            continue
+        for line in nm:
+            f = line.split()
+            if len(f) != 3 or not (f[2] == 'runtime.cgocall' or '_Cfunc_' in f[2]
+                                   or f[2] == 'runtime.checkmcount'):
+                continue
+            addr = int(f[0], 16)
+            off = elf_vaddr_to_off(img, addr)
+            if off is None:
+                continue
+            out['%s-%s' % (name, f[2])] = struct.pack('<QB', addr, 0) + img[off:off + 1024]
+    return out
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    outdir = sys.argv[1]
+    testbin = sys.argv[2] if len(sys.argv) > 2 else None
+    seeds = {h: {} for h in ('fuzz_gobin', 'fuzz_probes', 'fuzz_x86', 'fuzz_demangle',
+                             'real/fuzz_gobin', 'real/fuzz_probes')}
+    for name, kw in ELF_SEEDS.items():
+        img = elf(**kw)
+        seeds['fuzz_gobin'][name] = img
+        seeds['fuzz_probes'][name] = img
+    lay = Layout()
+    text = assemble(lay, 0x401000, {n: 0x401000 + o for n, o in lay.off.items()} |
+                    {'main._cgo_0a1b2c3d4e5f_Cfunc_bar': 0x402000,
+                     'net._cgo_0a1b2c3d4e5f_C2func_getaddrinfo': 0x402008})
+    seeds['fuzz_x86']['synthetic-text'] = struct.pack('<QB', 0x401000, 0) + text
+    seeds['fuzz_x86']['synthetic-stop3'] = struct.pack('<QB', 0x401000, 3) + text
+    for i, s in enumerate(STRINGS):
+        seeds['fuzz_demangle']['s%02d' % i] = s
+    if testbin:
+        seeds['fuzz_x86'].update(real_code(testbin))
+        for name in ('go126-cgo-stripped', 'go119-cgo-stripped', 'go126-cgo-pie-stripped'):
+            path = os.path.join(testbin, name)
+            if os.path.exists(path):
+                img = open(path, 'rb').read()
+                seeds['real/fuzz_gobin'][name] = img
+                seeds['real/fuzz_probes'][name] = img
+    for h, files in seeds.items():
+        d = os.path.join(outdir, h)
+        os.makedirs(d, exist_ok=True)
+        for name, b in files.items():
+            with open(os.path.join(d, name), 'wb') as f:
+                f.write(b)
+
+
+if __name__ == '__main__':
+    main()
