@@ -41,26 +41,28 @@ enum verdict starve__evaluate(struct proc_snap *ps, const struct starve_opts *o)
 	bool growing = th->growth_per_s >= o->min_growth;
 	double limit = ps->max_threads > 0 ? ps->max_threads : 10000;
 	const char *assumed = ps->max_threads_assumed ? " (assumed)" : "";
+	double eta = growing ? (limit - th->current) / th->growth_per_s : 0;
 
 	ps->verdict = VERDICT_OK;
 	ps->nreasons = 0;
+	/*
+	 * reason() puts a more severe reason first but appends an equally severe
+	 * one, so the rules are applied most severe first: critical, then warning.
+	 */
 	if (th->current >= o->crit_fraction * limit)
 		reason(ps, VERDICT_CRITICAL, "%lld OS threads: %.0f%% of the thread limit %d%s",
 		       (long long)th->current, 100.0 * th->current / limit, ps->max_threads, assumed);
-	else if (th->current >= o->warn_fraction * limit)
+	if (saturated && growing && eta <= o->eta_s)
+		reason(ps, VERDICT_CRITICAL,
+		       "at %.1f threads/s the thread limit %d%s is reached in %.0f s",
+		       th->growth_per_s, ps->max_threads, assumed, eta > 0 ? eta : 0);
+	if (th->current < o->crit_fraction * limit && th->current >= o->warn_fraction * limit)
 		reason(ps, VERDICT_WARNING, "%lld OS threads: %.0f%% of the thread limit %d%s",
 		       (long long)th->current, 100.0 * th->current / limit, ps->max_threads, assumed);
-	if (saturated && growing) {
-		double eta = (limit - th->current) / th->growth_per_s;
-
+	if (saturated && growing)
 		reason(ps, VERDICT_WARNING,
 		       "%lld threads in C calls (GOMAXPROCS %d) and threads growing by %.1f/s",
 		       (long long)ps->inflight, procs, th->growth_per_s);
-		if (eta <= o->eta_s)
-			reason(ps, VERDICT_CRITICAL,
-			       "at %.1f threads/s the thread limit %d%s is reached in %.0f s",
-			       th->growth_per_s, ps->max_threads, assumed, eta > 0 ? eta : 0);
-	}
 	if (saturated && ps->nblocked > 0)
 		reason(ps, VERDICT_WARNING,
 		       "%zu calls blocked in C longer than the threshold (longest %.1f s in %s); "
