@@ -124,13 +124,17 @@ func isMounted(mounts, fstype, target string) bool {
 
 // syncBuffer is a bytes.Buffer safe for one writer goroutine and readers.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	first time.Time // when the first bytes were written
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.first.IsZero() && len(p) > 0 {
+		b.first = time.Now()
+	}
 	return b.buf.Write(p)
 }
 
@@ -138,6 +142,21 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Bytes returns a copy of what was written so far.
+func (b *syncBuffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]byte(nil), b.buf.Bytes()...)
+}
+
+// FirstWrite returns when something was first written (the zero time if never).
+// A pipe's reader writes here, so it is when the test first saw the output.
+func (b *syncBuffer) FirstWrite() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.first
 }
 
 // process is a child process whose end is observed by a goroutine: done is
@@ -149,11 +168,13 @@ type process struct {
 	cmd    *exec.Cmd
 	stderr *syncBuffer
 	done   chan struct{}
-	err    error // of cmd.Wait, valid once done is closed
+	err    error     // of cmd.Wait, valid once done is closed
+	ended  time.Time // when cmd.Wait returned, valid once done is closed
 }
 
 func (p *process) wait() {
 	p.err = p.cmd.Wait()
+	p.ended = time.Now()
 	close(p.done)
 }
 
@@ -183,14 +204,21 @@ func (p *process) waitExit(timeout time.Duration) bool {
 // (in particular, not by a signal).
 func (p *process) checkExitedNormally() {
 	p.t.Helper()
+	p.checkExitStatus(0)
+}
+
+// checkExitStatus fails the test unless the process exited (not by a
+// signal) with status want.
+func (p *process) checkExitStatus(want int) {
+	p.t.Helper()
 	st := p.cmd.ProcessState
 	switch {
 	case st == nil:
 		p.t.Errorf("%s: never waited for (%v)", p.what, p.err)
 	case !st.Exited():
 		p.t.Errorf("%s did not exit normally: %v\nstderr:\n%s", p.what, st, p.stderr)
-	case st.ExitCode() != 0:
-		p.t.Errorf("%s exited with status %d\nstderr:\n%s", p.what, st.ExitCode(), p.stderr)
+	case st.ExitCode() != want:
+		p.t.Errorf("%s exited with status %d, want %d\nstderr:\n%s", p.what, st.ExitCode(), want, p.stderr)
 	}
 }
 
@@ -347,4 +375,26 @@ func (w *Workload) WaitExit(timeout time.Duration) {
 		return
 	}
 	w.checkExitedNormally()
+}
+
+// goFatalStatus is the exit status of a Go program that dies of a fatal
+// runtime error ("fatal error: thread exhaustion"), with the default GOTRACEBACK.
+const goFatalStatus = 2
+
+// WaitCrash waits for a workload that is expected to die by itself of a fatal
+// Go runtime error: it fails the test unless the workload exits with status 2
+// and its stderr contains want. Only this marks a failing exit as expected;
+// Stop and WaitExit still demand status 0. It returns when the test first saw
+// the workload's stderr output (the runtime prints before it dies).
+func (w *Workload) WaitCrash(timeout time.Duration, want string) time.Time {
+	w.t.Helper()
+	w.stopped = true
+	if !w.waitExit(timeout) {
+		w.t.Fatalf("%s was expected to die (%q) within %v, but it still ran; killed\nstderr:\n%s", w.what, want, timeout, w.stderr)
+	}
+	w.checkExitStatus(goFatalStatus)
+	if !strings.Contains(w.stderr.String(), want) {
+		w.t.Errorf("%s: stderr does not say %q:\n%s", w.what, want, w.stderr)
+	}
+	return w.stderr.FirstWrite()
 }

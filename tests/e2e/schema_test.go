@@ -39,6 +39,8 @@ type Process struct {
 	MaxThreads        int        `json:"max_threads"`
 	MaxThreadsAssumed bool       `json:"max_threads_assumed"`
 	Verdict           string     `json:"verdict"`
+	WorstVerdict      string     `json:"worst_verdict"`
+	WorstReason       string     `json:"worst_reason"`
 	Reasons           []string   `json:"reasons"`
 	Blocked           []Blocked  `json:"blocked"`
 	FunctionsFolded   int        `json:"functions_folded"`
@@ -149,7 +151,7 @@ var (
 		"probe_cost_ns": "number", "span_floor_ns": "number", "exited": "bool", "calls": "int",
 		"inflight": "int", "inflight_peak": "int", "long_calls": "int", "threads": "object",
 		"gomaxprocs": "int|null", "max_threads": "int", "max_threads_assumed": "bool",
-		"verdict": "string", "reasons": "array", "blocked": "array", "functions_folded": "int",
+		"verdict": "string", "worst_verdict": "string", "worst_reason": "string", "reasons": "array", "blocked": "array", "functions_folded": "int",
 		"functions": "array"}
 	threadsFields = fields{"current": "int", "peak": "int", "created": "int", "created_by_c": "int",
 		"exited": "int", "growth_per_s": "number"}

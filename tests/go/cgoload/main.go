@@ -11,6 +11,8 @@
 //	-sleep20ms N          N calls of cgs_sleep_20ms()
 //	-callback N           N calls of cgs_outer(2): C -> goInner -> 2 x cgs_inner
 //	-block K -block-ms T  K goroutines each in cgs_block_ms(T) at the same time
+//	                      (-block-every E: started one every E ms instead, so
+//	                      threads grow steadily, as under a steady request rate)
 //	-pthreads N           one cgs_spawn_pthreads(N, -pthread-ms) call
 //	-panic N              N calls of cgs_panicky, whose Go callback panics;
 //	                      the panic unwinds through C and is recovered in Go
@@ -40,7 +42,7 @@ import (
 type config struct {
 	hot, workers                  int
 	sleep1ms, sleep20ms, callback int
-	block, blockMs                int
+	block, blockMs, blockEvery    int
 	pthreads, pthreadMs           int
 	panics                        int
 	maxThreads, rounds            int
@@ -59,6 +61,7 @@ func parseFlags() *proto.Options {
 	fs.IntVar(&cfg.callback, "callback", 0, "`N` calls of cgs_outer(2), which calls back into Go and then cgs_inner twice")
 	fs.IntVar(&cfg.block, "block", 0, "`K` goroutines each block once in cgs_block_ms, concurrently")
 	fs.IntVar(&cfg.blockMs, "block-ms", 1000, "how long each -block call blocks, in `ms`")
+	fs.IntVar(&cfg.blockEvery, "block-every", 0, "start the -block goroutines one every `ms` (0: all at once)")
 	fs.IntVar(&cfg.pthreads, "pthreads", 0, "one call of cgs_spawn_pthreads creating `N` threads in C")
 	fs.IntVar(&cfg.pthreadMs, "pthread-ms", 10, "how long each C thread of -pthreads lives, in `ms`")
 	fs.IntVar(&cfg.panics, "panic", 0, "`N` calls of cgs_panicky (the Go callback panics, recovered above the cgo call)")
@@ -72,7 +75,7 @@ func parseFlags() *proto.Options {
 		usage("unexpected argument %q", flag.Arg(0))
 	}
 	for _, v := range []int{cfg.hot, cfg.sleep1ms, cfg.sleep20ms, cfg.callback, cfg.block,
-		cfg.blockMs, cfg.pthreads, cfg.pthreadMs, cfg.panics, cfg.maxThreads, cfg.rounds} {
+		cfg.blockMs, cfg.blockEvery, cfg.pthreads, cfg.pthreadMs, cfg.panics, cfg.maxThreads, cfg.rounds} {
 		if v < 0 {
 			usage("counts and durations must not be negative")
 		}
@@ -132,7 +135,8 @@ func runRound() {
 	for i := 0; i < cfg.callback; i++ {
 		counters.outer.timed(func() int64 { return cOuter(2) })
 	}
-	concurrently(cfg.block, func(int) {
+	every := time.Duration(cfg.blockEvery) * time.Millisecond
+	concurrently(cfg.block, every, func(int) {
 		counters.block.timed(func() int64 { return cBlockMs(cfg.blockMs) })
 	})
 	if cfg.pthreads > 0 {
@@ -150,7 +154,7 @@ func hotLoop(n, w int) {
 	if n == 0 {
 		return
 	}
-	concurrently(w, func(i int) {
+	concurrently(w, 0, func(i int) {
 		share := n / w
 		if i < n%w {
 			share++
@@ -162,10 +166,14 @@ func hotLoop(n, w int) {
 	})
 }
 
-// concurrently runs f(0) ... f(n-1) in n goroutines and waits for all of them.
-func concurrently(n int, f func(i int)) {
+// concurrently runs f(0) ... f(n-1) in n goroutines, started every apart
+// (0: at once), and waits for all of them.
+func concurrently(n int, every time.Duration, f func(i int)) {
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
+		if i > 0 && every > 0 {
+			time.Sleep(every)
+		}
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
