@@ -6,7 +6,8 @@
 #include "procfs.h"
 #include "x86.h"
 
-#define CHECKMCOUNT_MAX_BYTES 512
+#define SCAN_MAX_BYTES 2048
+#define MAX_MS 1000000
 #define SANE_MAX 1000000000
 
 /* Which register holds a 32-bit global loaded RIP-relative, until overwritten. */
@@ -34,18 +35,155 @@ static int scan_checkmcount(const struct insn *in, void *ctx)
 	return 0;
 }
 
-static __u64 find_maxmcount(const struct gobin *gb)
+/* Decodes the function called name with cb; returns 0 or -ENOENT. */
+static int decode_func(const struct gobin *gb, const char *name,
+		       int (*cb)(const struct insn *in, void *ctx), void *ctx)
 {
-	unsigned char code[CHECKMCOUNT_MAX_BYTES];
-	struct cmp_scan s = { 0 };
+	unsigned char code[SCAN_MAX_BYTES];
 	struct gobin_func fn;
 	size_t len;
 
-	if (gobin__find_func(gb, "runtime.checkmcount", &fn))
-		return 0;
+	if (gobin__find_func(gb, name, &fn))
+		return -ENOENT;
 	len = gobin__read_code(gb, &fn, code, sizeof(code));
-	if (len)
-		x86__decode(code, len, fn.addr, scan_checkmcount, &s);
+	if (!len)
+		return -ENOENT;
+	x86__decode(code, len, fn.addr, cb, ctx);
+	return 0;
+}
+
+/*
+ * Follows the M pointer through runtime.cgocall: loaded from g (R14), spilled
+ * to the stack and reloaded; records the first 8-byte INC through it
+ * (mp.ncgocall++) and the first byte store of 1 (mp.incgo = true).
+ */
+struct m_scan {
+	int m_reg;       /* register holding mp, or -1 */
+	__s64 spill;     /* stack slot holding mp, or -1 */
+	__s64 g_m, ncgocall, incgo;
+};
+
+static int scan_cgocall(const struct insn *in, void *ctx)
+{
+	struct m_scan *s = ctx;
+
+	if (in->kind == INSN_LOAD && in->mem_base == ARCH_REG_G && !s->g_m && in->mem_size == 8) {
+		s->g_m = in->mem_disp;
+		s->m_reg = in->gpr[0];
+		return 0;
+	}
+	if (in->kind == INSN_STORE && s->m_reg >= 0 && in->gpr[1] == s->m_reg &&
+	    in->mem_base == ARCH_REG_SP) {
+		s->spill = in->mem_disp;
+		return 0;
+	}
+	if (in->kind == INSN_LOAD && in->mem_base == ARCH_REG_SP && s->spill >= 0 &&
+	    in->mem_disp == s->spill) {
+		s->m_reg = in->gpr[0];
+		return 0;
+	}
+	if (s->m_reg >= 0 && in->mem_gpr == s->m_reg) {
+		if (in->kind == INSN_INC && in->mem_size == 8 && !s->ncgocall)
+			s->ncgocall = in->mem_disp;
+		if (in->kind == INSN_STORE_IMM && in->imm == 1 && in->mem_size == 1 && !s->incgo)
+			s->incgo = in->mem_disp;
+	}
+	if (in->gpr[0] >= 0 && in->gpr[0] == s->m_reg && in->kind != INSN_CMP &&
+	    in->kind != INSN_STORE)
+		s->m_reg = -1; /* overwritten */
+	return s->incgo ? 1 : 0;
+}
+
+/* mp.alllink = allm: an 8-byte RIP-relative load, then a store of it into mp. */
+struct allm_scan {
+	int reg;
+	__u64 loaded;
+	__u64 allm;
+	__s64 alllink;
+};
+
+static int scan_mcommoninit(const struct insn *in, void *ctx)
+{
+	struct allm_scan *s = ctx;
+
+	if (in->kind == INSN_LOAD && in->rip_rel && in->mem_size == 8) {
+		s->reg = in->gpr[0];
+		s->loaded = in->target;
+	} else if (in->kind == INSN_STORE && s->loaded && in->gpr[1] == s->reg &&
+		   in->mem_disp > 0 && in->mem_base != ARCH_REG_SP && !in->rip_rel) {
+		s->allm = s->loaded;
+		s->alllink = in->mem_disp;
+		return 1;
+	} else if (in->gpr[0] >= 0 && in->gpr[0] == s->reg && in->kind != INSN_CMP &&
+		   in->kind != INSN_STORE) {
+		s->loaded = 0;
+	}
+	return 0;
+}
+
+/* mp.procid = gettid(): after the call, the first store through g.m. */
+struct procid_scan {
+	__u64 gettid;
+	__s64 g_m;
+	bool called;
+	int m_reg;
+	__s64 procid;
+};
+
+static int scan_minit(const struct insn *in, void *ctx)
+{
+	struct procid_scan *s = ctx;
+
+	if (in->kind == INSN_CALL && in->target == s->gettid)
+		s->called = true;
+	else if (s->called && in->kind == INSN_LOAD && in->mem_base == ARCH_REG_G &&
+		 in->mem_disp == s->g_m)
+		s->m_reg = in->gpr[0];
+	else if (s->m_reg >= 0 && in->kind == INSN_STORE && in->mem_gpr == s->m_reg) {
+		s->procid = in->mem_disp;
+		return 1;
+	}
+	return 0;
+}
+
+static bool sane_off(__s64 off)
+{
+	return off > 0 && off < 0x10000;
+}
+
+static void locate_ms(const struct gobin *gb, struct gort_addrs *a)
+{
+	struct m_scan m = { .m_reg = -1, .spill = -1 };
+	struct allm_scan l = { .reg = -1 };
+	struct procid_scan p = { .m_reg = -1 };
+	struct gobin_func fn;
+
+	if (decode_func(gb, "runtime.cgocall", scan_cgocall, &m) || !sane_off(m.g_m))
+		return;
+	a->g_m = (__u32)m.g_m;
+	if (sane_off(m.incgo))
+		a->m_incgo = (__u32)m.incgo;
+	if (sane_off(m.ncgocall))
+		a->m_ncgocall = (__u32)m.ncgocall;
+	if (!decode_func(gb, "runtime.mcommoninit", scan_mcommoninit, &l) &&
+	    sane_off(l.alllink)) {
+		a->allm = l.allm;
+		a->m_alllink = (__u32)l.alllink;
+	}
+	if (gobin__find_func(gb, "runtime.gettid.abi0", &fn) &&
+	    gobin__find_func(gb, "runtime.gettid", &fn))
+		return;
+	p.gettid = fn.addr;
+	p.g_m = m.g_m;
+	if (!decode_func(gb, "runtime.minit", scan_minit, &p) && sane_off(p.procid))
+		a->m_procid = (__u32)p.procid;
+}
+
+static __u64 find_maxmcount(const struct gobin *gb)
+{
+	struct cmp_scan s = { 0 };
+
+	decode_func(gb, "runtime.checkmcount", scan_checkmcount, &s);
 	return s.found;
 }
 
@@ -55,6 +193,7 @@ int gort__locate(const struct gobin *gb, struct gort_addrs *a)
 	if (gobin__find_data(gb, "runtime.gomaxprocs", &a->gomaxprocs))
 		a->gomaxprocs = 0;
 	a->maxmcount = find_maxmcount(gb);
+	locate_ms(gb, a);
 	return 0;
 }
 
@@ -76,4 +215,53 @@ void gort__read(pid_t pid, __u64 bias, const struct gort_addrs *a, struct gort_v
 		!a->maxmcount || read_i32(pid, a->maxmcount + bias, &v->max_threads);
 	if (v->max_threads_assumed)
 		v->max_threads = GORT_DEFAULT_MAX_THREADS;
+}
+
+/* Bounds of the M fields read at once. */
+static void m_span(const struct gort_addrs *a, __u64 *lo, __u64 *hi)
+{
+	__u32 offs[] = { a->m_ncgocall, a->m_incgo, a->m_alllink, a->m_procid };
+
+	*lo = *hi = offs[0];
+	for (size_t i = 1; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		*lo = offs[i] < *lo ? offs[i] : *lo;
+		*hi = offs[i] > *hi ? offs[i] : *hi;
+	}
+	*hi += 8;
+}
+
+int gort__read_ms(pid_t pid, __u64 bias, const struct gort_addrs *a, struct gort_ms *ms,
+		  struct gort_m *v, size_t cap)
+{
+	unsigned char buf[1024];
+	__u64 m, lo, hi;
+	int err;
+
+	memset(ms, 0, sizeof(*ms));
+	if (!a->allm || !a->m_ncgocall || !a->m_alllink || !a->m_incgo || !a->m_procid)
+		return -ENOENT;
+	m_span(a, &lo, &hi);
+	if (hi - lo > sizeof(buf))
+		return -ERANGE; /* fields too far apart to read at once */
+	err = procfs__read_mem(pid, a->allm + bias, &m, sizeof(m));
+	while (!err && m) {
+		struct gort_m one;
+		__u64 procid;
+
+		if (++ms->nm > MAX_MS)
+			return -ELOOP;
+		err = procfs__read_mem(pid, m + lo, buf, hi - lo);
+		if (err)
+			break;
+		memcpy(&one.ncgocall, buf + (a->m_ncgocall - lo), sizeof(one.ncgocall));
+		memcpy(&procid, buf + (a->m_procid - lo), sizeof(procid));
+		one.tid = (__u32)procid;
+		one.in_c = buf[a->m_incgo - lo] != 0;
+		ms->ncgocall += one.ncgocall;
+		ms->in_c += one.in_c;
+		if (v && ms->nm <= cap)
+			v[ms->nm - 1] = one;
+		memcpy(&m, buf + (a->m_alllink - lo), sizeof(m));
+	}
+	return err;
 }

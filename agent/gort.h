@@ -10,10 +10,30 @@ struct gobin;
 
 #define GORT_DEFAULT_MAX_THREADS 10000
 
-/* Link-time addresses of the runtime's int32 settings; 0 when not found. */
+/* Where the runtime keeps what cgoscope reads; 0 when not found. */
 struct gort_addrs {
-	__u64 gomaxprocs; /* runtime.gomaxprocs */
-	__u64 maxmcount;  /* runtime.sched.maxmcount (debug.SetMaxThreads) */
+	__u64 gomaxprocs; /* link address of runtime.gomaxprocs (int32) */
+	__u64 maxmcount;  /* link address of runtime.sched.maxmcount (int32, SetMaxThreads) */
+	__u64 allm;       /* link address of runtime.allm (*m, head of every M) */
+	__u32 g_m;        /* offset of g.m */
+	__u32 m_ncgocall; /* offset of m.ncgocall (uint64: cgo calls made on this M) */
+	__u32 m_incgo;    /* offset of m.incgo (bool: the M is in C now) */
+	__u32 m_alllink;  /* offset of m.alllink (next M) */
+	__u32 m_procid;   /* offset of m.procid (the thread id) */
+};
+
+/* One M (runtime thread) of a process. */
+struct gort_m {
+	__u32 tid;
+	bool in_c;
+	__u64 ncgocall;
+};
+
+/* What the runtime's M list says about a process right now. */
+struct gort_ms {
+	__u64 ncgocall; /* cgo calls made by all live Ms since start (exact) */
+	unsigned int nm; /* Ms (OS threads the runtime made or adopted) */
+	unsigned int in_c; /* Ms in C now (m.incgo) */
 };
 
 struct gort_values {
@@ -23,14 +43,26 @@ struct gort_values {
 };
 
 /*
- * Finds the settings in gb: runtime.gomaxprocs from .symtab, and
- * sched.maxmcount as the 32-bit global that runtime.checkmcount compares the
- * thread count with (found by decoding, so stripped binaries work too).
- * Returns 0 (fields left 0 when not found).
+ * Finds in gb: runtime.gomaxprocs (.symtab); sched.maxmcount as the 32-bit
+ * global runtime.checkmcount compares the thread count with; the offsets of
+ * g.m, m.ncgocall and m.incgo from runtime.cgocall's code (MOVQ off(R14), reg;
+ * INCQ off(reg); MOVB $1, off(reg)); runtime.allm and m.alllink from
+ * runtime.mcommoninit (mp.alllink = allm); m.procid from runtime.minit
+ * (mp.procid = gettid()). Decoding makes stripped binaries
+ * work. Returns 0 (fields left 0 when not found).
  */
 int gort__locate(const struct gobin *gb, struct gort_addrs *a);
 
 /* Reads the settings of process pid whose binary is loaded at bias. Never fails: unknowns are marked. */
 void gort__read(pid_t pid, __u64 bias, const struct gort_addrs *a, struct gort_values *v);
+
+/*
+ * Walks the M list of process pid (binary loaded at bias) and fills ms, and
+ * the first cap Ms into v (v may be NULL). Returns 0, -ENOENT when the
+ * addresses are unknown, or -errno when the target's memory could not be
+ * read (or the list looks corrupt).
+ */
+int gort__read_ms(pid_t pid, __u64 bias, const struct gort_addrs *a, struct gort_ms *ms,
+		  struct gort_m *v, size_t cap);
 
 #endif /* CGOSCOPE_GORT_H */

@@ -233,6 +233,11 @@ static json_t *proc_json(const struct proc_snap *p)
 	err |= json_object_set_new(o, "threads", threads_json(&p->threads));
 	err |= json_object_set_new(o, "gomaxprocs",
 				   p->gomaxprocs < 0 ? json_null() : json_integer(p->gomaxprocs));
+	err |= json_object_set_new(o, "exact_calls",
+				   p->exact_calls < 0 ? json_null() : json_integer(p->exact_calls));
+	err |= json_object_set_new(o, "runtime_view", json_boolean(p->runtime_view));
+	err |= json_object_set_new(o, "sampling_ratio", json_real(fin(p->sampling_ratio)));
+	err |= json_object_set_new(o, "probe_overhead", json_real(fin(p->probe_overhead)));
 	err |= json_object_update_new(o, proc_json_limits(p));
 	err |= json_object_set_new(o, "reasons", reasons_json(p));
 	err |= json_object_set_new(

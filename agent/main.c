@@ -1,4 +1,5 @@
 /* main.c - the cgoscope command: dispatches to its subcommands. */
+#include <argp.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
@@ -25,6 +26,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	argp_err_exit_status = 2; /* bad usage, as documented (argp's default is 64) */
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -33,21 +33,12 @@ struct scan {
 	__u64 rets[PROBES_MAX_LEAVE];
 	size_t nrets;
 	bool too_many_rets, rets_emulated;
-	__s64 g_m_off, m_incgo_off; /* MOVQ off(R14), reg; then MOVB $1, off(reg) */
-	int m_reg;
 };
 
 static int scan_insn(const struct insn *in, void *ctx)
 {
 	struct scan *s = ctx;
 
-	if (in->kind == INSN_LOAD && in->mem_base == ARCH_REG_G && !s->g_m_off && in->gpr[0] >= 0) {
-		s->g_m_off = in->mem_disp;
-		s->m_reg = in->gpr[0];
-	} else if (in->kind == INSN_STORE_IMM && in->imm == 1 && in->mem_size == 1 &&
-		   s->g_m_off && !s->call_asm && !s->m_incgo_off) {
-		s->m_incgo_off = in->mem_disp; /* mp.incgo = true, right before asmcgocall */
-	}
 	if (in->kind == INSN_CALL && in->target == s->asmcgocall && !s->call_asm) {
 		s->call_asm = in->addr;
 		s->call_asm_emulated = in->emulated;
@@ -103,10 +94,6 @@ int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan 
 		return err;
 	if (s.nrets == 0 || s.too_many_rets)
 		return -ENOENT; /* cannot even fall back */
-	if (s.g_m_off > 0 && s.g_m_off < 4096 && s.m_incgo_off > 0 && s.m_incgo_off < 4096) {
-		plan->g_m_off = (__u32)s.g_m_off;
-		plan->m_incgo_off = (__u32)s.m_incgo_off;
-	}
 
 	if (force_fallback) {
 		snprintf(plan->note, sizeof(plan->note), "entry+ret forced by flag");

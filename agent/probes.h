@@ -28,8 +28,6 @@ struct probe_plan {
 	__u64 leave[PROBES_MAX_LEAVE];
 	size_t nleave;
 	bool emulated;                  /* every site is an instruction the kernel emulates */
-	__u32 g_m_off;                  /* offset of g.m, 0 when not found */
-	__u32 m_incgo_off;              /* offset of m.incgo (true while in C), 0 when not found */
 	char note[160];                 /* why the fallback was used, or "" */
 };
 

@@ -48,6 +48,9 @@ enum proc_metric {
 	PM_STATE,
 	PM_PROBE_COST,
 	PM_FOLDED,
+	PM_EXACT_CALLS,
+	PM_SAMPLING,
+	PM_OVERHEAD,
 	PM__MAX,
 };
 
@@ -77,6 +80,13 @@ static const struct family proc_families[PM__MAX] = {
 		       "Starvation verdict: 0 ok, 1 warning, 2 critical." },
 	[PM_PROBE_COST] = { "cgoscope_process_probe_cost_seconds", "gauge",
 			    "Measured cost of the probes per cgo call." },
+	[PM_EXACT_CALLS] = { "cgoscope_process_cgo_calls_total", "counter",
+			     "cgo calls since attach, from the Go runtime's own per-thread "
+			     "counters: exact, also while the probes sample." },
+	[PM_SAMPLING] = { "cgoscope_process_sampling_ratio", "gauge",
+			  "Share of the time the probes were on (1: every call traced)." },
+	[PM_OVERHEAD] = { "cgoscope_process_probe_overhead_cores", "gauge",
+			  "Estimated CPU the probes cost the process, in cores." },
 	[PM_FOLDED] = { "cgoscope_process_functions_folded", "gauge",
 			"C functions folded into function=\"other\" by the cardinality cap." },
 };
@@ -252,7 +262,13 @@ static double proc_value(const struct fview *v, enum proc_metric m)
 	case PM_EXITED:
 		return (double)p->threads.exited;
 	case PM_GOMAXPROCS:
-		return p->gomaxprocs;
+		return p->gomaxprocs < 0 ? NAN : p->gomaxprocs;
+	case PM_EXACT_CALLS:
+		return p->exact_calls < 0 ? NAN : (double)p->exact_calls;
+	case PM_SAMPLING:
+		return p->sampling_ratio;
+	case PM_OVERHEAD:
+		return p->probe_overhead;
 	case PM_MAX_THREADS:
 		return p->max_threads;
 	case PM_STATE:
@@ -275,10 +291,11 @@ static void put_proc_family(FILE *f, const struct fview *views, size_t n, enum p
 	put_family(f, fam);
 	for (i = 0; i < n; i++) {
 		struct labels l = { .p = views[i].p };
+		double v = proc_value(&views[i], m);
 
-		if (m == PM_GOMAXPROCS && views[i].p->gomaxprocs < 0)
+		if (isnan(v))
 			continue; /* unknown: no series */
-		put_sample(f, fam->name, "", &l, fmt_double(num, proc_value(&views[i], m)));
+		put_sample(f, fam->name, "", &l, fmt_double(num, v));
 	}
 }
 

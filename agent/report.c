@@ -98,6 +98,20 @@ static int name_width(const struct proc_snap *p, const struct report_opts *opts)
 	return w < NAME_WIDTH_MAX ? (int)w : NAME_WIDTH_MAX;
 }
 
+/* How complete the counts are: probes' coverage vs the runtime's exact total. */
+static void print_coverage(FILE *out, const struct proc_snap *p)
+{
+	fprintf(out, "  calls: %llu traced", (unsigned long long)p->calls);
+	if (p->exact_calls >= 0)
+		fprintf(out, ", %lld made (the runtime's own count)", (long long)p->exact_calls);
+	if (p->sampling_ratio < 1)
+		fprintf(out, "; SAMPLING: probes on %.1f%% of the time to keep their cost at %.2f%% of a CPU",
+			p->sampling_ratio * 100, p->probe_overhead * 100);
+	else if (p->probe_overhead > 0)
+		fprintf(out, "; probes cost ~%.2f%% of a CPU", p->probe_overhead * 100);
+	fputc('\n', out);
+}
+
 static void print_header(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
 {
 	char d1[DUR_LEN], d2[DUR_LEN], d3[DUR_LEN], comm[SNAP_PATH_LEN], exe[SNAP_PATH_LEN];
@@ -113,6 +127,7 @@ static void print_header(FILE *out, const struct snapshot *snap, const struct pr
 	fprintf(out, "\n  traced %s; probes at %s cost %s per call, %s of it inside every span\n",
 		dur(d1, snap->duration_s * 1e9), p->placement ? p->placement : "?",
 		dur(d2, p->probe_cost_ns), dur(d3, p->span_floor_ns));
+	print_coverage(out, p);
 }
 
 static void print_func_row(FILE *out, const struct func_snap *f, int width)

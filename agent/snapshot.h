@@ -30,9 +30,11 @@ struct func_snap {
 };
 
 /* A call that has been in C longer than the long-blocking threshold. */
+#define SNAP_UNKNOWN_FUNC "(unknown)" /* in C since before the probes saw it */
+
 struct blocked_snap {
 	__u32 tid;
-	char func[SNAP_NAME_LEN];
+	char func[SNAP_NAME_LEN];      /* or SNAP_UNKNOWN_FUNC */
 	__u64 elapsed_ns; /* so far: the call may still be running */
 };
 
@@ -69,7 +71,11 @@ struct proc_snap {
 	size_t nfuncs;
 	size_t folded;           /* functions folded into "other" by a cap */
 
-	__u64 calls;             /* completed calls, all functions */
+	__u64 calls;             /* completed calls seen by the probes, all functions */
+	__s64 exact_calls;       /* cgo calls since attach by the runtime's own m.ncgocall; -1 unknown */
+	bool runtime_view;       /* in-flight and blocked calls checked against the runtime's m.incgo */
+	double sampling_ratio;   /* share of the time the probes were on (1: every call traced) */
+	double probe_overhead;   /* estimated CPU the probes cost the process, in cores */
 	__s64 inflight;          /* threads in C right now */
 	__s64 inflight_peak;
 	struct blocked_snap *blocked; /* long-blocking calls, longest first */

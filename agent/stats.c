@@ -92,6 +92,8 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 	ps->long_calls = p.long_calls;
 	ps->inflight = p.inflight;
 	ps->inflight_peak = p.inflight_peak;
+	ps->sampling_ratio = 1;
+	ps->exact_calls = -1;
 	ps->threads.current = tg->threads_base + p.threads_delta;
 	ps->threads.peak = tg->threads_base + p.threads_delta_peak;
 	if (ps->threads.peak < ps->threads.current)
@@ -154,32 +156,112 @@ static void add_blocked(struct proc_snap *ps, const struct cgoscope_frame *fr, c
 	ps->nblocked++;
 }
 
-static void read_calls(struct tracer *t, struct snapshot *snap, struct target *tgs, size_t n)
+/* The frames of the in-flight map, copied out at one moment. */
+struct frames {
+	struct raw_frame {
+		__u32 tgid;
+		struct cgoscope_frame fr;
+	} *v;
+	size_t n;
+};
+
+static int read_frames(struct tracer *t, struct frames *out)
 {
 	int fd = bpf_map__fd(tracer__skel(t)->maps.calls);
 	struct cgoscope_calls_key key, next;
 	struct cgoscope_calls c;
 	bool first = true;
-	__u64 now = clock__mono_ns();
 
 	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		const struct target *tg = target_of(tgs, n, next.tgid);
-		struct proc_snap *ps = find_proc(snap, next.tgid);
-
 		key = next;
 		first = false;
-		if (!tg || !ps || bpf_map_lookup_elem(fd, &key, &c))
+		if (bpf_map_lookup_elem(fd, &key, &c))
 			continue;
 		for (__u32 d = 0; d < c.depth && d < CGOSCOPE_MAX_DEPTH; d++) {
-			const struct cgoscope_frame *fr = &c.frames[d];
-			struct func_snap *f = func_get(ps, tg, fr->fn);
-			__u64 elapsed = now > fr->start_ns ? now - fr->start_ns : 0;
+			struct raw_frame *v = realloc(out->v, (out->n + 1) * sizeof(*v));
 
-			if (!f)
-				continue;
-			f->inflight++;
-			if (elapsed >= snap->long_ns)
-				add_blocked(ps, fr, f->name, elapsed);
+			if (!v)
+				return -ENOMEM;
+			out->v = v;
+			v[out->n].tgid = key.tgid;
+			v[out->n++].fr = c.frames[d];
+		}
+	}
+	return 0;
+}
+
+/*
+ * The runtime's view, read after the frames so that a call the runtime still
+ * shows in C cannot have left the frames unseen in between.
+ */
+static void read_runtime(struct snapshot *snap, struct target *tgs, size_t n)
+{
+	for (size_t i = 0; i < snap->nprocs && i < n; i++) {
+		struct proc_snap *ps = &snap->procs[i];
+		struct target *tg = &tgs[i];
+
+		if (!tg->exited)
+			mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
+		if (!tg->mw.known)
+			continue;
+		ps->runtime_view = true;
+		ps->exact_calls = (__s64)(tg->mw.ncgocall - tg->mw.base);
+		ps->inflight = tg->exited ? 0 : tg->mw.in_c;
+		if (tg->mw.in_c_peak > ps->inflight_peak)
+			ps->inflight_peak = tg->mw.in_c_peak;
+	}
+}
+
+/* Counts frames as in flight (and long-blocking) where the runtime agrees the thread is in C. */
+static void place_frames(struct snapshot *snap, struct target *tgs, size_t n,
+			 const struct frames *fs)
+{
+	__u64 now = clock__mono_ns();
+
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct cgoscope_frame *fr = &fs->v[i].fr;
+		const struct target *tg = target_of(tgs, n, fs->v[i].tgid);
+		struct proc_snap *ps = find_proc(snap, fs->v[i].tgid);
+		__u64 elapsed = now > fr->start_ns ? now - fr->start_ns : 0;
+		struct func_snap *f;
+
+		if (!tg || !ps || ps->exited)
+			continue;
+		/* the runtime says the thread is not in C: a frame whose leave was not seen */
+		if (ps->runtime_view && !mwatch__find(&tg->mw, fr->tid))
+			continue;
+		f = func_get(ps, tg, fr->fn);
+		if (!f)
+			continue;
+		f->inflight++;
+		if (elapsed >= snap->long_ns)
+			add_blocked(ps, fr, f->name, elapsed);
+	}
+}
+
+static bool has_frame(const struct frames *fs, __u32 tgid, __u32 tid)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->v[i].tgid == tgid && fs->v[i].fr.tid == tid)
+			return true;
+	return false;
+}
+
+/* Threads the runtime says are in one C call for long, which no probe saw begin. */
+static void add_unseen_blocked(struct snapshot *snap, struct target *tgs, size_t n,
+			       const struct frames *fs)
+{
+	__u64 now = clock__mono_ns();
+
+	for (size_t i = 0; i < snap->nprocs && i < n; i++) {
+		struct proc_snap *ps = &snap->procs[i];
+		const struct mwatch *mw = &tgs[i].mw;
+
+		for (size_t j = 0; ps->runtime_view && !ps->exited && j < mw->n; j++) {
+			struct cgoscope_frame fr = { .tid = mw->v[j].tid };
+
+			if (now - mw->v[j].since_ns >= snap->long_ns && !has_frame(fs, ps->pid, fr.tid))
+				add_blocked(ps, &fr, SNAP_UNKNOWN_FUNC, now - mw->v[j].since_ns);
 		}
 	}
 }
@@ -217,6 +299,7 @@ static int cmp_blocked(const void *a, const void *b)
 
 int stats__collect(struct tracer *t, const struct starve_opts *starve, struct snapshot *snap)
 {
+	struct frames fs = { 0 };
 	struct target *tgs;
 	struct timespec now;
 	size_t n;
@@ -233,9 +316,16 @@ int stats__collect(struct tracer *t, const struct starve_opts *starve, struct sn
 	for (size_t i = 0; i < n; i++)
 		fill_proc(t, &tgs[i], &snap->procs[snap->nprocs++]);
 	err = read_stats(t, snap, tgs, n);
-	if (err)
+	if (!err)
+		err = read_frames(t, &fs);
+	if (err) {
+		free(fs.v);
 		return err;
-	read_calls(t, snap, tgs, n);
+	}
+	read_runtime(snap, tgs, n);
+	place_frames(snap, tgs, n, &fs);
+	add_unseen_blocked(snap, tgs, n, &fs);
+	free(fs.v);
 	read_drops(t, snap);
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		struct proc_snap *ps = &snap->procs[i];

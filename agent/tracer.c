@@ -378,8 +378,8 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 		t->cap = cap;
 	}
 	proc.cookie = tg.start_time;
-	proc.g_m_off = tg.bin->plan.g_m_off;
-	proc.m_incgo_off = tg.bin->plan.m_incgo_off;
+	proc.g_m_off = tg.bin->rt.g_m;
+	proc.m_incgo_off = tg.bin->rt.m_incgo;
 	if (bpf_map_update_elem(fd, &key, &proc, BPF_ANY)) {
 		ret = -errno;
 		snprintf(err, errlen, "traced-process map is full: %s", strerror(errno));
@@ -393,6 +393,7 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 		return -ESRCH;
 	}
 	gort__read(pid, tg.bias, &tg.bin->rt, &tg.rt);
+	mwatch__init(&tg.mw, pid, tg.bias, &tg.bin->rt); /* unknown stays marked unknown */
 	t->targets[t->ntargets++] = tg;
 	sample_threads(t, &t->targets[t->ntargets - 1]);
 	return 0;
@@ -429,6 +430,7 @@ int tracer__remove(struct tracer *t, pid_t pid)
 		forget_keys(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
 			    offsetof(struct cgoscope_calls_key, tgid), key);
 		binary_put(t, t->targets[i].bin);
+		mwatch__free(&t->targets[i].mw);
 		t->targets[i] = t->targets[--t->ntargets];
 		return 0;
 	}

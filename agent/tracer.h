@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "gort.h"
+#include "mwatch.h"
 #include "probes.h"
 #include "snapshot.h"
 
@@ -58,6 +59,7 @@ struct target {
 	__s64 threads_base;  /* threads at attach minus the kernel's delta then */
 	struct gort_values rt; /* runtime settings, as last read */
 	struct threads_hist hist;
+	struct mwatch mw;    /* the runtime's view: exact totals, Ms in C */
 	enum verdict worst;  /* the worst verdict seen */
 	char worst_reason[SNAP_REASON_LEN];
 	bool exited;

@@ -85,6 +85,7 @@ static void set_mem(struct insn *in, const cs_insn *ci, const cs_x86_op *op)
 {
 	in->mem_size = op->size;
 	in->mem_base = arch_reg(op->mem.base);
+	in->mem_gpr = op->mem.index == X86_REG_INVALID ? gpr_of(op->mem.base) : -1;
 	in->mem_disp = op->mem.disp;
 	in->rip_rel = op->mem.base == X86_REG_RIP && op->mem.index == X86_REG_INVALID;
 	if (in->rip_rel)
@@ -101,6 +102,7 @@ static void reduce(const cs_insn *ci, struct insn *in)
 	in->addr = ci->address;
 	in->size = ci->size;
 	in->mem_base = -1;
+	in->mem_gpr = -1;
 	in->dst_reg = -1;
 	in->emulated = is_emulated(ci);
 	snprintf(in->text, sizeof(in->text), "%s %s", ci->mnemonic, ci->op_str);
@@ -121,6 +123,10 @@ static void reduce(const cs_insn *ci, struct insn *in)
 		   op1->type == X86_OP_IMM) {
 		in->kind = INSN_STORE_IMM;
 		in->imm = op1->imm;
+		set_mem(in, ci, op0);
+	} else if (ci->id == X86_INS_MOV && op0 && op1 && op0->type == X86_OP_MEM &&
+		   op1->type == X86_OP_REG) {
+		in->kind = INSN_STORE;
 		set_mem(in, ci, op0);
 	} else if (ci->id == X86_INS_CMP) {
 		in->kind = INSN_CMP;

@@ -17,6 +17,7 @@ enum insn_kind {
 	INSN_INC,   /* inc [mem] / add [mem], imm */
 	INSN_CMP,   /* cmp */
 	INSN_STORE_IMM, /* mov [mem], imm: imm is set */
+	INSN_STORE,     /* mov [mem], reg: gpr[1] is the source */
 };
 
 /* One decoded instruction, reduced to what probe placement and naming need. */
@@ -27,6 +28,7 @@ struct insn {
 	__u64 target;     /* INSN_CALL/INSN_JUMP: destination; LOAD/LEA with RIP base: the address */
 	bool rip_rel;     /* memory operand is RIP-relative (target holds its address) */
 	int mem_base;     /* ARCH_REG_* of the memory operand's base, or -1 */
+	int mem_gpr;      /* the base as a general-purpose register number 0-15, or -1 */
 	__s64 mem_disp;   /* memory operand displacement */
 	__s64 imm;        /* INSN_STORE_IMM: the value stored */
 	int dst_reg;      /* ARCH_REG_* written by LOAD/LEA, or -1 */

@@ -348,12 +348,16 @@ int handle_exit(void *ctx)
 	__u32 tid = (__u32)pid_tgid;
 	struct cgoscope_proc *proc;
 	struct cgoscope_event *ev;
+	struct cgoscope_calls *c;
 
 	proc = bpf_map_lookup_elem(&procs, &key.tgid);
 	if (!proc)
 		return 0;
 	__sync_fetch_and_add(&proc->threads_exited, 1);
 	__sync_fetch_and_add(&proc->threads_delta, -1);
+	c = bpf_map_lookup_elem(&calls, &key);
+	if (c && c->depth > 0 && c->depth <= CGOSCOPE_MAX_DEPTH)
+		__sync_fetch_and_add(&proc->inflight, -(__s64)c->depth);
 	bpf_map_delete_elem(&calls, &key);
 	bpf_map_delete_elem(&cthreads, &tid);
 	if (tid != key.tgid)

@@ -55,6 +55,10 @@ static int fill_cgoload(struct proc_snap *p)
 	p->inflight_peak = 6;
 	p->threads = (struct threads_snap){ 12, 14, 6, 4, 2, 0.4 };
 	p->gomaxprocs = 4;
+	p->exact_calls = 1007;
+	p->runtime_view = true;
+	p->sampling_ratio = 1;
+	p->probe_overhead = 0.002;
 	p->max_threads = 10000;
 	p->verdict = VERDICT_WARNING;
 	strcpy(p->reasons[0], "6 threads in C at once with GOMAXPROCS 4");
@@ -92,6 +96,9 @@ static int fill_awkward(struct proc_snap *p)
 	p->long_calls = 3;
 	p->threads = (struct threads_snap){ 5, 9, 7, 0, 4, -1.5 };
 	p->gomaxprocs = -1;
+	p->exact_calls = -1;
+	p->sampling_ratio = 0.25;
+	p->probe_overhead = 0.01;
 	p->max_threads = 10000;
 	p->max_threads_assumed = true;
 	p->verdict = VERDICT_CRITICAL;

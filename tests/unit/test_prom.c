@@ -126,7 +126,7 @@ static void test_families(void **state)
 				fail_msg("sample %s outside its family (current %s)", name, cur);
 		}
 	}
-	assert_int_equal(nseen, 24); /* 7 agent, 14 process, 3 function families */
+	assert_int_equal(nseen, 27); /* 7 agent, 17 process, 3 function families */
 	free(text);
 }
 

@@ -1,0 +1,50 @@
+/* mwatch.h - the Go runtime's own view of a process's threads (Ms): exact cgo call totals, threads in C, blocked calls. */
+#ifndef CGOSCOPE_MWATCH_H
+#define CGOSCOPE_MWATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+struct gort_addrs;
+
+/* An M seen in C, and since when (no new cgo call on it in between). */
+struct mwatch_m {
+	__u32 tid;
+	__u64 ncgocall; /* its call count when first seen in this call */
+	__u64 since_ns; /* monotonic; a lower bound of when the call began */
+};
+
+/*
+ * Costs nothing in the traced program: read from its memory (m.ncgocall,
+ * m.incgo, m.procid of every M on runtime.allm) when asked.
+ */
+struct mwatch {
+	bool known;        /* the M list could be read */
+	__u64 base;        /* sum of m.ncgocall at attach */
+	__u64 ncgocall;    /* ... at the last update */
+	unsigned int in_c; /* Ms in C at the last update */
+	unsigned int in_c_peak;
+	struct mwatch_m *v; /* Ms in C at the last update */
+	size_t n;
+};
+
+/* Reads the M list once and takes its call count as the base. Returns 0 or -errno (w->known false). */
+int mwatch__init(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_addrs *a);
+
+/*
+ * Reads the M list again at time now_ns: totals, Ms in C, and for each M in
+ * C since when it has been in the same call. Returns 0 or -errno (the last
+ * values are kept).
+ */
+int mwatch__update(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_addrs *a,
+		   __u64 now_ns);
+
+/* The M in C on thread tid at the last update, or NULL. */
+const struct mwatch_m *mwatch__find(const struct mwatch *w, __u32 tid);
+
+/* Frees what w holds. */
+void mwatch__free(struct mwatch *w);
+
+#endif /* CGOSCOPE_MWATCH_H */
