@@ -37,7 +37,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps demo test unit e2e bench clean gobins format fuzz fuzz-build FORCE
+.PHONY: all deps demo test test-matrix matrix realworld unit e2e bench clean gobins format fuzz fuzz-build FORCE
 .DEFAULT_GOAL := all
 
 all: $(OUTPUT)/cgoscope
@@ -95,9 +95,23 @@ $(OUTPUT)/testbin/.stamp: tests/unit/make_testbins.sh $(wildcard tests/unit/test
 
 unit: $(UNIT_BINS) $(OUTPUT)/unit/prom_dump $(OUTPUT)/testbin/.stamp
 
+# The e2e support matrix: cgoload per Go version and build mode, with the toolchains at hand
+# (no download; scripts/build_matrix.sh), and workloads using real cgo modules from the
+# module proxy (scripts/build_realworld.sh). Cells that cannot be built are skipped, loudly.
+matrix:
+	$(Q)GO=$(GO) GO119=$(GO119) ./scripts/build_matrix.sh $(OUTPUT)/go/matrix
+realworld:
+	$(Q)GO=$(GO) ./scripts/build_realworld.sh $(OUTPUT)/go
+
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit gobins
+	$(Q)$(MAKE) --no-print-directory all unit gobins matrix realworld
 	$(Q)./tests/run.sh
+
+# Like test, after fetching every Go toolchain of the matrix (scripts/toolchains.sh, cached
+# in the module cache) and building every cell.
+test-matrix: deps
+	$(Q)GO=$(GO) GO119=$(GO119) ./scripts/build_matrix.sh --fetch $(OUTPUT)/go/matrix
+	$(Q)$(MAKE) --no-print-directory test
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/go/cgoload
