@@ -82,12 +82,12 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJS) $(OUTPUT)/.build-fl
 gobins: $(GO_BINS) $(OUTPUT)/go/cgoload-stripped
 $(OUTPUT)/go/%: tests/go/%/*.go $(GO_SHARED) tests/go.mod | $(OUTPUT)/go
 	$(call msg,GO,$@)
-	$(Q)cd tests && CGO_ENABLED=1 $(GO) build -o ../$@ ./go/$*
+	$(Q)cd tests && CGO_ENABLED=1 $(GO) build -o $(abspath $@) ./go/$*
 
 # cgoload without .symtab and DWARF, like a stripped production binary.
 $(OUTPUT)/go/cgoload-stripped: tests/go/cgoload/*.go $(GO_SHARED) tests/go.mod | $(OUTPUT)/go
 	$(call msg,GO,$@)
-	$(Q)cd tests && CGO_ENABLED=1 $(GO) build -ldflags='-s -w' -o ../$@ ./go/cgoload
+	$(Q)cd tests && CGO_ENABLED=1 $(GO) build -ldflags='-s -w' -o $(abspath $@) ./go/cgoload
 
 # Go binaries that test_gobin reads.
 $(OUTPUT)/testbin/.stamp: tests/unit/make_testbins.sh $(wildcard tests/unit/testdata/*/*)

@@ -330,8 +330,10 @@ int stats__collect(struct tracer *t, const struct starve_opts *starve, struct sn
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		struct proc_snap *ps = &snap->procs[i];
 
-		qsort(ps->funcs, ps->nfuncs, sizeof(*ps->funcs), cmp_func);
-		qsort(ps->blocked, ps->nblocked, sizeof(*ps->blocked), cmp_blocked);
+		if (ps->nfuncs) /* the arrays are NULL when empty: qsort(NULL, 0) is undefined */
+			qsort(ps->funcs, ps->nfuncs, sizeof(*ps->funcs), cmp_func);
+		if (ps->nblocked)
+			qsort(ps->blocked, ps->nblocked, sizeof(*ps->blocked), cmp_blocked);
 		judge(&tgs[i], ps, starve);
 	}
 	return 0;
