@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "discover.h"
+#include "governor.h"
 #include "http.h"
 #include "json.h"
 #include "procfs.h"
@@ -33,17 +34,12 @@ static struct agent_env {
 	pid_t pids[MAX_PIDS];
 	int npids;
 	long max_functions;
-	long long_ms;
-	bool verbose;
 	struct http_opts http;
 	struct starve_opts starve;
-	struct tracer_opts topts;
 } env = {
 	.listen = ":10247",
 	.telemetry_path = "/metrics",
 	.max_functions = 50,
-	.long_ms = 1000,
-	.topts = { .calibrate = true, .watch_exec = true },
 };
 
 /* The daemon's state; `lock` guards the tracer and everything below it. */
@@ -51,6 +47,7 @@ static struct agent {
 	pthread_mutex_t lock;
 	struct tracer *tracer;
 	struct discover *disc;
+	struct governor *gov;
 	struct verdict_memo {
 		pid_t pid;
 		__u64 start_time;
@@ -80,12 +77,10 @@ enum {
 	OPT_INCLUDE,
 	OPT_EXCLUDE,
 	OPT_MAX_FUNCS,
-	OPT_LONG_MS,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
 	OPT_USER,
 	OPT_PASS_FILE,
-	OPT_MAP_ENTRIES,
 };
 
 static const struct argp_option options[] = {
@@ -99,15 +94,11 @@ static const struct argp_option options[] = {
 	{ "max-functions", OPT_MAX_FUNCS, "N", 0,
 	  "Series per process: the top N-1 functions, the rest as function=\"other\" (default 50)",
 	  0 },
-	{ "long-ms", OPT_LONG_MS, "MS", 0, "A call in C this long is long-blocking (default 1000)",
-	  0 },
 	{ "tls-cert", OPT_TLS_CERT, "FILE", 0, "Serve HTTPS with this PEM certificate", 0 },
 	{ "tls-key", OPT_TLS_KEY, "FILE", 0, "... and this PEM key", 0 },
 	{ "basic-auth-user", OPT_USER, "USER", 0, "Require HTTP basic auth (not on /healthz)", 0 },
 	{ "basic-auth-password-file", OPT_PASS_FILE, "FILE", 0, "... with the password in FILE",
 	  0 },
-	{ "map-entries", OPT_MAP_ENTRIES, "N", 0, "Size of the BPF call and stats maps", 0 },
-	{ "verbose", 'v', NULL, 0, "Log every attach and libbpf's messages", 0 },
 	{},
 };
 
@@ -159,10 +150,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (cli__parse_long(arg, "--max-functions", 1, 100000, &env.max_functions))
 			argp_usage(state);
 		break;
-	case OPT_LONG_MS:
-		if (cli__parse_long(arg, "--long-ms", 1, 86400000, &env.long_ms))
-			argp_usage(state);
-		break;
 	case OPT_TLS_CERT:
 		env.http.tls_cert = arg;
 		break;
@@ -176,14 +163,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env.http.basic_pass = read_secret(arg);
 		if (!env.http.basic_pass)
 			argp_error(state, "cannot read a password from %s", arg);
-		break;
-	case OPT_MAP_ENTRIES:
-		if (cli__parse_long(arg, "--map-entries", 1, 1 << 22, &v))
-			argp_usage(state);
-		env.topts.map_entries = v;
-		break;
-	case 'v':
-		env.verbose = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -367,6 +346,7 @@ static void loop(void)
 		cli__sleep_ms(POLL_MS);
 		pthread_mutex_lock(&ag.lock);
 		discover__poll(ag.disc);
+		governor__tick(ag.gov, ag.tracer);
 		if (clock__mono_s() >= next_eval) {
 			evaluate_alerts();
 			next_eval = clock__mono_s() + 1;
@@ -377,7 +357,9 @@ static void loop(void)
 
 int cmd_agent(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, NULL, doc, NULL, NULL, NULL };
+	static const struct argp_child children[] = { { &cli_tracing_argp, 0, "Tracing:", 0 }, {} };
+	static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
+	struct tracer_opts *topts = &cli_tracing.topts;
 	struct http_server *srv = NULL;
 	size_t n;
 	int err;
@@ -385,10 +367,9 @@ int cmd_agent(int argc, char **argv)
 	starve__default_opts(&env.starve);
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
-	cli__libbpf_logging(env.verbose);
-	env.topts.long_ns = (__u64)env.long_ms * 1000000ULL;
 	env.http.listen = env.listen;
-	err = tracer__open(&env.topts, &ag.tracer);
+	topts->watch_exec = true;
+	err = tracer__open(topts, &ag.tracer);
 	if (err)
 		return 1;
 	cli__signals();
@@ -396,8 +377,9 @@ int cmd_agent(int argc, char **argv)
 	ag.disc = discover__new(ag.tracer, &(struct discover_opts){
 		.include = env.include, .ninclude = env.ninclude,
 		.exclude = env.exclude, .nexclude = env.nexclude,
-		.pids = env.pids, .npids = env.npids, .verbose = env.verbose });
-	if (!ag.disc) {
+		.pids = env.pids, .npids = env.npids, .verbose = cli_tracing.verbose });
+	ag.gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget });
+	if (!ag.disc || !ag.gov) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -414,6 +396,7 @@ cleanup:
 	http__stop(srv);
 	pthread_mutex_lock(&ag.lock);
 	discover__free(ag.disc);
+	governor__free(ag.gov);
 	tracer__close(ag.tracer);
 	ag.tracer = NULL;
 	pthread_mutex_unlock(&ag.lock);

@@ -115,7 +115,8 @@ int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rou
 	__u32 tgid = getpid();
 	struct cgoscope_calls_key calls_key = { .id = gettid(), .tgid = tgid };
 	double base, traced;
-	int err, procs_fd = bpf_map__fd(skel->maps.procs);
+	int err, procs_fd = bpf_map__fd(skel->maps.procs), cfgs_fd = bpf_map__fd(skel->maps.cfgs);
+	struct cgoscope_cfg cfg = { .gen = 1, .enabled = 1 };
 
 	memset(cost, 0, sizeof(*cost));
 	base = run(fn, rounds);
@@ -129,7 +130,10 @@ int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rou
 		bpf_link__destroy(enter);
 		return err;
 	}
-	err = bpf_map_update_elem(procs_fd, &tgid, &proc, BPF_ANY) ? -errno : 0;
+	err = bpf_map_update_elem(procs_fd, &tgid, &proc, BPF_ANY) ||
+			      bpf_map_update_elem(cfgs_fd, &tgid, &cfg, BPF_ANY) ?
+		      -errno :
+		      0;
 	if (!err) {
 		run(fn, rounds / 10 + 1); /* warm up: pages, caches */
 		traced = run(fn, rounds);
@@ -139,6 +143,7 @@ int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rou
 		if (cost->per_call_ns < cost->floor_ns)
 			cost->per_call_ns = cost->floor_ns;
 		bpf_map_delete_elem(procs_fd, &tgid);
+		bpf_map_delete_elem(cfgs_fd, &tgid);
 		bpf_map_delete_elem(bpf_map__fd(skel->maps.calls), &calls_key);
 	}
 	bpf_link__destroy(leave);

@@ -9,6 +9,77 @@
 #include "cli.h"
 
 volatile sig_atomic_t cli_stop;
+
+struct cli_tracing cli_tracing = {
+	.topts = { .calibrate = true, .long_ns = 1000000000ULL },
+	.budget = 0.01,
+};
+
+enum {
+	OPT_LONG_MS = 0x200,
+	OPT_BUDGET,
+	OPT_MAP_ENTRIES,
+	OPT_FALLBACK,
+	OPT_NO_CALIBRATE,
+};
+
+static const struct argp_option tracing_options[] = {
+	{ "long-ms", OPT_LONG_MS, "MS", 0, "A call in C this long is long-blocking (default 1000)",
+	  0 },
+	{ "overhead-budget", OPT_BUDGET, "PERCENT", 0,
+	  "CPU the probes may cost a process, in % of one core (default 1); above it they "
+	  "sample. 0: trace every call whatever the cost",
+	  0 },
+	{ "map-entries", OPT_MAP_ENTRIES, "N", 0, "Size of the BPF call and stats maps", 0 },
+	{ "entry-ret", OPT_FALLBACK, NULL, 0,
+	  "Use the fallback placement (cgocall entry + every RET)", 0 },
+	{ "no-calibrate", OPT_NO_CALIBRATE, NULL, 0,
+	  "Do not measure the probe cost at start (disables the overhead budget)", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and every attach", 0 },
+	{},
+};
+
+static error_t parse_tracing(int key, char *arg, struct argp_state *state)
+{
+	struct tracer_opts *o = &cli_tracing.topts;
+	double pct;
+	long v;
+
+	switch (key) {
+	case OPT_LONG_MS:
+		if (cli__parse_long(arg, "--long-ms", 1, 86400000, &v))
+			argp_usage(state);
+		o->long_ns = (__u64)v * 1000000ULL;
+		break;
+	case OPT_BUDGET:
+		if (cli__parse_double(arg, "--overhead-budget", 0, 100, &pct))
+			argp_usage(state);
+		cli_tracing.budget = pct / 100;
+		break;
+	case OPT_MAP_ENTRIES:
+		if (cli__parse_long(arg, "--map-entries", 1, 1 << 22, &v))
+			argp_usage(state);
+		o->map_entries = (__u32)v;
+		break;
+	case OPT_FALLBACK:
+		o->force_fallback = true;
+		break;
+	case OPT_NO_CALIBRATE:
+		o->calibrate = false;
+		break;
+	case 'v':
+		cli_tracing.verbose = true;
+		break;
+	case ARGP_KEY_END:
+		cli__libbpf_logging(cli_tracing.verbose);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp cli_tracing_argp = { tracing_options, parse_tracing, NULL, NULL, NULL, NULL, NULL };
 static bool verbose_libbpf;
 
 int cli__parse_long(const char *arg, const char *what, long min, long max, long *out)

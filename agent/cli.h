@@ -2,8 +2,21 @@
 #ifndef CGOSCOPE_CLI_H
 #define CGOSCOPE_CLI_H
 
+#include <argp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include "tracer.h"
+
+/* Options every tracing command shares (profile, top, agent), filled by cli_tracing_argp. */
+struct cli_tracing {
+	struct tracer_opts topts; /* long_ns, map_entries, force_fallback, calibrate */
+	double budget;            /* governor: cores the probes may cost a process; 0: no limit */
+	bool verbose;
+};
+extern struct cli_tracing cli_tracing;
+
+/* argp child parser of the shared options: --long-ms, --overhead-budget, --map-entries, ... */
+extern const struct argp cli_tracing_argp;
 
 /* Set by SIGINT/SIGTERM once cli__signals() ran. */
 extern volatile sig_atomic_t cli_stop;

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "governor.h"
 #include "json.h"
 #include "report.h"
 #include "starve.h"
@@ -24,17 +25,11 @@ static struct profile_env {
 	const char *exe;
 	long duration_s;     /* 0: until Ctrl-C or the targets exit */
 	bool json;
-	bool verbose;
-	long long_ms;
 	long interval_s;     /* print a report this often; 0: once at the end */
 	bool alert_exit;     /* exit 3 when the worst verdict was not ok */
-	struct tracer_opts topts;
 	struct report_opts ropts;
 	struct starve_opts starve;
-} env = {
-	.long_ms = 1000,
-	.topts = { .calibrate = true },
-};
+} env;
 
 static const char doc[] =
 	"Trace cgo calls of running Go processes, then print per C function: calls, total, "
@@ -50,10 +45,6 @@ static const char doc[] =
 
 enum {
 	OPT_MIN_CALLS = 0x100,
-	OPT_LONG_MS,
-	OPT_FALLBACK,
-	OPT_NO_CALIBRATE,
-	OPT_MAP_ENTRIES,
 	OPT_ALERT_EXIT,
 	OPT_WARN_FRACTION,
 	OPT_CRIT_FRACTION,
@@ -67,12 +58,6 @@ static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "Print one JSON document instead of tables", 0 },
 	{ "histograms", 'H', NULL, 0, "Print a log2 latency histogram per function", 0 },
 	{ "min-calls", OPT_MIN_CALLS, "N", 0, "Hide functions with fewer than N calls", 0 },
-	{ "long-ms", OPT_LONG_MS, "MS", 0, "A call in C this long is long-blocking (default 1000)",
-	  0 },
-	{ "entry-ret", OPT_FALLBACK, NULL, 0,
-	  "Use the fallback placement (cgocall entry + every RET)", 0 },
-	{ "no-calibrate", OPT_NO_CALIBRATE, NULL, 0, "Do not measure the probe cost at start", 0 },
-	{ "map-entries", OPT_MAP_ENTRIES, "N", 0, "Size of the BPF call and stats maps", 0 },
 	{ "interval", 'i', "SECONDS", 0, "Print a report every SECONDS (JSON: one line each)", 0 },
 	{ "alert-exit", OPT_ALERT_EXIT, NULL, 0,
 	  "Exit with status 3 if the verdict was not ok at some point", 0 },
@@ -82,7 +67,6 @@ static const struct argp_option options[] = {
 	  "Critical when threads reach F x the thread limit (default 0.8)", 0 },
 	{ "eta", OPT_ETA, "SECONDS", 0,
 	  "Critical when thread growth reaches the limit within SECONDS (default 300)", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
 	{},
 };
 
@@ -116,21 +100,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_usage(state);
 		env.ropts.min_calls = v;
 		break;
-	case OPT_LONG_MS:
-		if (cli__parse_long(arg, "--long-ms", 1, 86400000, &env.long_ms))
-			argp_usage(state);
-		break;
-	case OPT_FALLBACK:
-		env.topts.force_fallback = true;
-		break;
-	case OPT_NO_CALIBRATE:
-		env.topts.calibrate = false;
-		break;
-	case OPT_MAP_ENTRIES:
-		if (cli__parse_long(arg, "--map-entries", 1, 1 << 22, &v))
-			argp_usage(state);
-		env.topts.map_entries = v;
-		break;
 	case 'i':
 		if (cli__parse_long(arg, "interval", 1, 86400, &env.interval_s))
 			argp_usage(state);
@@ -149,9 +118,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_ETA:
 		if (cli__parse_double(arg, "--eta", 1, 86400 * 7, &env.starve.eta_s))
 			argp_usage(state);
-		break;
-	case 'v':
-		env.verbose = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -238,7 +204,7 @@ static void announce(struct tracer *t)
 static int report(struct tracer *t, double started, bool final);
 
 /* Waits for the duration, a signal, or (with -p only) every target's exit. */
-static void wait_done(struct tracer *t, double started)
+static void wait_done(struct tracer *t, struct governor *gov, double started)
 {
 	double end = clock__mono_s() + env.duration_s, next_scan = clock__mono_s() + 1;
 	double next_report = clock__mono_s() + (env.interval_s ? env.interval_s : 1);
@@ -249,6 +215,7 @@ static void wait_done(struct tracer *t, double started)
 
 		cli__sleep_ms(100);
 		tracer__poll(t, NULL, NULL);
+		governor__tick(gov, t);
 		tg = tracer__targets(t, &n);
 		for (size_t i = 0; i < n; i++)
 			alive += !tg[i].exited;
@@ -300,8 +267,11 @@ static int report(struct tracer *t, double started, bool final)
 
 int cmd_profile(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, NULL, doc, NULL, NULL, NULL };
+	static const struct argp_child children[] = { { &cli_tracing_argp, 0, "Tracing:", 0 }, {} };
+	static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
+	struct tracer_opts *topts = &cli_tracing.topts;
 	struct tracer *t = NULL;
+	struct governor *gov = NULL;
 	double started;
 	int err;
 
@@ -309,21 +279,25 @@ int cmd_profile(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	cli__libbpf_logging(env.verbose);
-	env.topts.per_pid = !env.exe;
-	env.topts.long_ns = (__u64)env.long_ms * 1000000ULL;
-	err = tracer__open(&env.topts, &t);
+	topts->per_pid = !env.exe;
+	err = tracer__open(topts, &t);
 	if (err)
 		return 1;
+	gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget });
+	if (!gov) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
 	cli__signals();
 	err = attach_all(t);
 	if (err)
 		goto cleanup;
 	announce(t);
 	started = clock__mono_s();
-	wait_done(t, started);
+	wait_done(t, gov, started);
 	err = report(t, started, true);
 cleanup:
+	governor__free(gov);
 	tracer__close(t);
 	if (err)
 		return 1;

@@ -105,9 +105,9 @@ static void print_coverage(FILE *out, const struct proc_snap *p)
 	if (p->exact_calls >= 0)
 		fprintf(out, ", %lld made (the runtime's own count)", (long long)p->exact_calls);
 	if (p->sampling_ratio < 1)
-		fprintf(out, "; SAMPLING: probes on %.1f%% of the time to keep their cost at %.2f%% of a CPU",
-			p->sampling_ratio * 100, p->probe_overhead * 100);
-	else if (p->probe_overhead > 0)
+		fprintf(out, "; SAMPLING: probes on %.1f%% of the time (overhead budget)",
+			p->sampling_ratio * 100);
+	if (p->probe_overhead > 0)
 		fprintf(out, "; probes cost ~%.2f%% of a CPU", p->probe_overhead * 100);
 	fputc('\n', out);
 }

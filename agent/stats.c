@@ -61,6 +61,16 @@ static void judge(struct target *tg, struct proc_snap *ps, const struct starve_o
 	memcpy(ps->worst_reason, tg->worst_reason, sizeof(ps->worst_reason));
 }
 
+/* Share of the time the probes were on, and what they cost on average (cores). */
+static void sampling(const struct target *tg, __u64 enters, double per_call_ns,
+		     struct proc_snap *ps)
+{
+	double elapsed = clock__mono_s() - tg->added, on = tracer__on_time(tg);
+
+	ps->sampling_ratio = elapsed > 0 && on < elapsed ? on / elapsed : 1;
+	ps->probe_overhead = elapsed > 0 ? enters * per_call_ns / 1e9 / elapsed : 0;
+}
+
 static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 {
 	struct probe_cost cost = tracer__cost(t, tg->bin->plan.placement);
@@ -92,8 +102,8 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 	ps->long_calls = p.long_calls;
 	ps->inflight = p.inflight;
 	ps->inflight_peak = p.inflight_peak;
-	ps->sampling_ratio = 1;
 	ps->exact_calls = -1;
+	sampling(tg, p.enters, cost.per_call_ns, ps);
 	ps->threads.current = tg->threads_base + p.threads_delta;
 	ps->threads.peak = tg->threads_base + p.threads_delta_peak;
 	if (ps->threads.peak < ps->threads.current)

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "discover.h"
+#include "governor.h"
 #include "starve.h"
 #include "stats.h"
 #include "topview.h"
@@ -24,7 +25,6 @@ static struct top_env {
 	long delay_s;
 	long iterations; /* 0: until q or Ctrl-C */
 	bool plain;
-	bool verbose;
 	struct topview_opts view;
 } env = { .delay_s = 1 };
 
@@ -43,7 +43,6 @@ static const struct argp_option options[] = {
 	{ "iterations", 'n', "N", 0, "Stop after N screens", 0 },
 	{ "plain", 'b', NULL, 0, "Plain output even on a terminal (batch mode)", 0 },
 	{ "functions", 'f', "N", 0, "Functions shown per process (default 5)", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages", 0 },
 	{},
 };
 
@@ -74,9 +73,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (cli__parse_long(arg, "functions", 1, 1000, &v))
 			argp_usage(state);
 		env.view.max_funcs = (unsigned int)v;
-		break;
-	case 'v':
-		env.verbose = true;
 		break;
 	case ARGP_KEY_ARG:
 		if (strcmp(arg, "all"))
@@ -163,8 +159,10 @@ static int show(struct tracer *t, const struct starve_opts *so, struct snapshot 
 
 int cmd_top(int argc, char **argv)
 {
-	static const struct argp argp = { options, parse_opt, NULL, doc, NULL, NULL, NULL };
-	struct tracer_opts topts = { .watch_exec = true, .long_ns = 1000000000ULL };
+	static const struct argp_child children[] = { { &cli_tracing_argp, 0, "Tracing:", 0 }, {} };
+	static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
+	struct tracer_opts *topts = &cli_tracing.topts;
+	struct governor *gov = NULL;
 	struct snapshot prev = { 0 };
 	struct starve_opts so;
 	struct discover *d = NULL;
@@ -175,13 +173,16 @@ int cmd_top(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
-	cli__libbpf_logging(env.verbose);
 	starve__default_opts(&so);
-	topts.per_pid = env.npids > 0;
-	if (tracer__open(&topts, &t))
+	topts->per_pid = env.npids > 0;
+	topts->watch_exec = true;
+	if (tracer__open(topts, &t))
 		return 1;
 	d = discover__new(t, &(struct discover_opts){ .pids = env.pids, .npids = env.npids });
-	if (!d) {
+	gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget });
+	if (!d || !gov) {
+		governor__free(gov);
+		discover__free(d);
 		tracer__close(t);
 		return 1;
 	}
@@ -197,6 +198,7 @@ int cmd_top(int argc, char **argv)
 		while (!cli_stop && !quit && clock__mono_s() < next) {
 			quit = wait_key(100, tty_raw);
 			discover__poll(d);
+			governor__tick(gov, t);
 		}
 		err = show(t, &so, &prev, tty, started);
 		if (err)
@@ -205,6 +207,7 @@ int cmd_top(int argc, char **argv)
 	if (tty)
 		tty_leave();
 	snapshot__free(&prev);
+	governor__free(gov);
 	discover__free(d);
 	tracer__close(t);
 	return err ? 1 : 0;

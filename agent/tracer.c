@@ -186,11 +186,111 @@ static int binary_inspect(struct binary *b, char *err, size_t errlen)
 	return ret;
 }
 
+static int binary_attach(struct tracer *t, struct binary *b)
+{
+	struct cgoscope_bpf *skel = t->skel;
+	bool sites = b->plan.placement == PLACEMENT_CALL_SITES;
+	int ret;
+
+	ret = probes__attach(b->gb, b->path, b->pid, &b->plan,
+			     sites ? skel->progs.cgo_enter_call : skel->progs.cgo_enter_entry,
+			     sites ? skel->progs.cgo_leave_call : skel->progs.cgo_leave_ret, &b->links);
+	b->on = !ret;
+	b->switched = clock__mono_s();
+	return ret;
+}
+
+/* Tells the BPF side to stop recording tg (before its probes go). */
+static void disable(struct tracer *t, struct target *tg)
+{
+	__u32 key = tg->pid;
+
+	tg->cfg.enabled = 0;
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.cfgs), &key, &tg->cfg, BPF_ANY);
+}
+
+/*
+ * Lets the BPF side record tg under a new generation (after its probes are
+ * attached), then marks the threads the runtime shows in C: their calls
+ * began unseen and their leaves are expected without an enter.
+ */
+static void enable(struct tracer *t, struct target *tg)
+{
+	int skip = bpf_map__fd(t->skel->maps.skipleave);
+	__u32 key = tg->pid;
+	__u8 one = 1;
+
+	tg->cfg.gen++;
+	tg->cfg.enabled = 1;
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.cfgs), &key, &tg->cfg, BPF_ANY);
+	if (mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns()))
+		return;
+	for (size_t i = 0; i < tg->mw.n; i++) {
+		__u64 k = (__u64)tg->pid << 32 | tg->mw.v[i].tid;
+
+		bpf_map_update_elem(skip, &k, &one, BPF_ANY);
+	}
+}
+
+/* Time tg has been without probes since it was added, as of now. */
+static double off_time(const struct target *tg, double now)
+{
+	double from = tg->bin->switched > tg->added ? tg->bin->switched : tg->added;
+
+	return tg->off_s + (tg->bin->on ? 0 : now - from);
+}
+
+double tracer__on_time(const struct target *tg)
+{
+	double now = clock__mono_s();
+
+	return now - tg->added - off_time(tg, now);
+}
+
+int tracer__set_probes(struct tracer *t, struct binary *b, bool on)
+{
+	double now = clock__mono_s();
+	int ret;
+
+	if (on == b->on)
+		return 0;
+	for (size_t i = 0; i < t->ntargets; i++) {
+		if (t->targets[i].bin != b)
+			continue;
+		if (on)
+			t->targets[i].off_s = off_time(&t->targets[i], now);
+		else
+			disable(t, &t->targets[i]);
+	}
+	if (!on) {
+		probes__detach(&b->links);
+		b->on = false;
+		b->switched = clock__mono_s();
+		return 0;
+	}
+	/* the process that brought the binary may be gone: any live one opens it */
+	for (size_t i = 0; i < t->ntargets; i++) {
+		if (t->targets[i].bin == b && !t->targets[i].exited) {
+			snprintf(b->path, sizeof(b->path), "/proc/%d/exe", t->targets[i].pid);
+			break;
+		}
+	}
+	ret = binary_attach(t, b);
+	for (size_t i = 0; !ret && i < t->ntargets; i++)
+		if (t->targets[i].bin == b && !t->targets[i].exited)
+			enable(t, &t->targets[i]);
+	return ret;
+}
+
+struct binary **tracer__binaries(struct tracer *t, size_t *n)
+{
+	*n = t->nbins;
+	return t->bins;
+}
+
 static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *err, size_t errlen)
 {
 	pid_t filter = t->opts.per_pid ? pid : -1;
-	struct cgoscope_bpf *skel = t->skel;
-	bool sites;
 	struct binary *b;
 	struct stat st;
 	int ret;
@@ -219,6 +319,7 @@ static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *er
 	b->ino = st.st_ino;
 	b->pid = filter;
 	b->refs = 1;
+	b->duty = 1;
 	if (t->nbins == MAX_BINARIES) {
 		snprintf(err, errlen, "too many binaries traced (%d)", MAX_BINARIES);
 		ret = -ENOSPC;
@@ -235,10 +336,7 @@ static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *er
 		ret = -ENOMEM;
 		goto fail;
 	}
-	sites = b->plan.placement == PLACEMENT_CALL_SITES;
-	ret = probes__attach(b->gb, b->path, filter, &b->plan,
-			     sites ? skel->progs.cgo_enter_call : skel->progs.cgo_enter_entry,
-			     sites ? skel->progs.cgo_leave_call : skel->progs.cgo_leave_ret, &b->links);
+	ret = binary_attach(t, b);
 	if (ret) {
 		snprintf(err, errlen, "failed to attach uprobes: %s", strerror(-ret));
 		goto fail;
@@ -378,8 +476,6 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 		t->cap = cap;
 	}
 	proc.cookie = tg.start_time;
-	proc.g_m_off = tg.bin->rt.g_m;
-	proc.m_incgo_off = tg.bin->rt.m_incgo;
 	if (bpf_map_update_elem(fd, &key, &proc, BPF_ANY)) {
 		ret = -errno;
 		snprintf(err, errlen, "traced-process map is full: %s", strerror(errno));
@@ -394,7 +490,12 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 	}
 	gort__read(pid, tg.bias, &tg.bin->rt, &tg.rt);
 	mwatch__init(&tg.mw, pid, tg.bias, &tg.bin->rt); /* unknown stays marked unknown */
+	tg.added = clock__mono_s();
+	tg.cfg.g_m_off = tg.bin->rt.g_m;
+	tg.cfg.m_incgo_off = tg.bin->rt.m_incgo;
 	t->targets[t->ntargets++] = tg;
+	if (tg.bin->on)
+		enable(t, &t->targets[t->ntargets - 1]);
 	sample_threads(t, &t->targets[t->ntargets - 1]);
 	return 0;
 }
@@ -424,7 +525,9 @@ int tracer__remove(struct tracer *t, pid_t pid)
 	for (size_t i = 0; i < t->ntargets; i++) {
 		if (t->targets[i].pid != pid)
 			continue;
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.cfgs), &key);
 		bpf_map_delete_elem(bpf_map__fd(skel->maps.procs), &key);
+		forget_keys(bpf_map__fd(skel->maps.skipleave), sizeof(__u64), sizeof(__u32), key);
 		forget_keys(bpf_map__fd(skel->maps.stats), sizeof(struct cgoscope_func_key),
 			    offsetof(struct cgoscope_func_key, tgid), key);
 		forget_keys(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),

@@ -35,6 +35,10 @@ struct binary {
 	struct probe_links links;
 	struct gort_addrs rt; /* runtime settings to read from each process */
 	int refs;
+	/* sampling (governor.c): the probes come and go */
+	bool on;             /* probes attached now */
+	double duty;         /* share of the time the governor wants them on (1: always) */
+	double switched;     /* monotonic time of the last attach/detach */
 };
 
 #define TARGET_HIST 32
@@ -60,6 +64,13 @@ struct target {
 	struct gort_values rt; /* runtime settings, as last read */
 	struct threads_hist hist;
 	struct mwatch mw;    /* the runtime's view: exact totals, Ms in C */
+	struct cgoscope_cfg cfg; /* what the BPF side was told about it */
+	/* sampling accounting */
+	double added;        /* monotonic time of attach */
+	double off_s;        /* time without probes since attach, up to the last re-attach */
+	__u64 enters_seen;   /* governor.c: enter hits at its last measurement */
+	double on_seen;      /* governor.c: tracer__on_time() then */
+	double overhead;     /* governor.c: estimated probe cost, cores, while the probes are on */
 	enum verdict worst;  /* the worst verdict seen */
 	char worst_reason[SNAP_REASON_LEN];
 	bool exited;
@@ -112,6 +123,19 @@ struct cgoscope_bpf *tracer__skel(struct tracer *t);
 
 /* Options the tracer was opened with. */
 const struct tracer_opts *tracer__opts(const struct tracer *t);
+
+/*
+ * Attaches (on) or detaches (off) the probes of binary b; a no-op when they
+ * already are. Frames left behind by calls that end while detached are
+ * recognised later through the runtime's view. Returns 0 or -errno.
+ */
+int tracer__set_probes(struct tracer *t, struct binary *b, bool on);
+
+/* Seconds tg has had its probes attached since it was added. */
+double tracer__on_time(const struct target *tg);
+
+/* The binaries with probes; valid until the next add/remove. */
+struct binary **tracer__binaries(struct tracer *t, size_t *n);
 
 /* Measured probe cost of a placement (zeros when calibration was off or failed). */
 struct probe_cost tracer__cost(const struct tracer *t, enum placement p);

@@ -20,6 +20,25 @@ struct {
 	__type(value, struct cgoscope_proc);
 } procs SEC(".maps");
 
+/* The agent's settings per traced process (also the filter every uprobe checks first). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct cgoscope_cfg);
+} cfgs SEC(".maps");
+
+/*
+ * Threads that were in C when the probes were (re-)enabled: their first leave
+ * has no enter, and that is expected, not a loss. Key: tgid << 32 | tid.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} skipleave SEC(".maps");
+
 /* Calls in flight, per thread (call-site placement) or per goroutine (entry+ret). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -128,10 +147,10 @@ static __always_inline struct cgoscope_calls *calls_get(struct cgoscope_calls_ke
  * Pops frames that can no longer be left: a frame of another goroutine (a
  * thread switches goroutines only after its cgo calls ended) or one at or
  * below sp_off when `inclusive`, above it otherwise. They were unwound by a
- * panic that crossed the cgo boundary.
+ * panic that crossed the cgo boundary, or left while the probes were off.
  */
 static __always_inline void pop_stale(struct cgoscope_calls *c, struct cgoscope_proc *proc,
-				      __u64 g, __u64 sp_off, bool inclusive)
+				      __u32 gen, __u64 g, __u64 sp_off, bool inclusive)
 {
 	for (int i = 0; i < CGOSCOPE_MAX_DEPTH; i++) {
 		__u32 d = c->depth;
@@ -144,7 +163,8 @@ static __always_inline void pop_stale(struct cgoscope_calls *c, struct cgoscope_
 			return;
 		c->depth = d - 1;
 		__sync_fetch_and_add(&proc->inflight, -1);
-		drop(CGOSCOPE_DROP_STALE_FRAME);
+		if (f->gen == gen) /* else its leave came while the probes were off */
+			drop(CGOSCOPE_DROP_STALE_FRAME);
 	}
 }
 
@@ -155,9 +175,13 @@ static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn)
 	struct cgoscope_proc *proc;
 	struct cgoscope_calls *c;
 	struct cgoscope_frame *f;
+	struct cgoscope_cfg *cfg;
 	__u64 g = ctx->r14, sp_off;
 	__u32 d;
 
+	cfg = bpf_map_lookup_elem(&cfgs, &key.tgid);
+	if (!cfg || !cfg->enabled)
+		return 0;
 	proc = bpf_map_lookup_elem(&procs, &key.tgid);
 	if (!proc)
 		return 0;
@@ -168,7 +192,7 @@ static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn)
 	if (!c)
 		return 0;
 	c->tgid = key.tgid;
-	pop_stale(c, proc, g, sp_off, true);
+	pop_stale(c, proc, cfg->gen, g, sp_off, true);
 	d = c->depth;
 	if (d >= CGOSCOPE_MAX_DEPTH) {
 		drop(CGOSCOPE_DROP_DEPTH);
@@ -179,6 +203,7 @@ static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn)
 	f->g = g;
 	f->sp_off = sp_off;
 	f->tid = (__u32)pid_tgid;
+	f->gen = cfg->gen;
 	f->start_ns = bpf_ktime_get_ns();
 	c->depth = d + 1;
 	raise_peak(&proc->inflight_peak, __sync_add_and_fetch(&proc->inflight, 1));
@@ -213,20 +238,22 @@ static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_e
 	struct cgoscope_proc *proc;
 	struct cgoscope_calls *c;
 	struct cgoscope_frame *f;
-	__u64 fn, start;
+	struct cgoscope_cfg *cfg;
+	__u64 fn, start, pid_tgid;
 	__u32 d;
 
+	cfg = bpf_map_lookup_elem(&cfgs, &key.tgid);
+	if (!cfg || !cfg->enabled)
+		return 0;
 	proc = bpf_map_lookup_elem(&procs, &key.tgid);
 	if (!proc)
 		return 0;
 	if (frame_depth(ctx, g, &sp_off))
 		return 0;
 	c = bpf_map_lookup_elem(&calls, &key);
-	if (!c) {
-		drop(CGOSCOPE_DROP_UNPAIRED_LEAVE);
-		return 0;
-	}
-	pop_stale(c, proc, g, sp_off, false);
+	if (!c)
+		goto unpaired;
+	pop_stale(c, proc, cfg->gen, g, sp_off, false);
 	d = c->depth;
 	if (d == 0 || d > CGOSCOPE_MAX_DEPTH)
 		goto unpaired;
@@ -245,7 +272,10 @@ static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_e
 	account(key.tgid, fn, now - start);
 	return 0;
 unpaired:
-	drop(CGOSCOPE_DROP_UNPAIRED_LEAVE);
+	/* a call already in C when the probes were enabled is expected to end unseen */
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (bpf_map_delete_elem(&skipleave, &pid_tgid))
+		drop(CGOSCOPE_DROP_UNPAIRED_LEAVE);
 	return 0;
 }
 
@@ -293,7 +323,7 @@ int BPF_KPROBE(cgo_leave_ret)
  * True when the thread behind c is running C code right now: a cgo call is
  * in flight and the runtime's m.incgo says it is not in a Go callback.
  */
-static __always_inline bool in_c(const struct cgoscope_proc *proc, struct cgoscope_calls *c)
+static __always_inline bool in_c(const struct cgoscope_cfg *cfg, struct cgoscope_calls *c)
 {
 	struct cgoscope_frame *f;
 	__u64 m = 0;
@@ -305,11 +335,11 @@ static __always_inline bool in_c(const struct cgoscope_proc *proc, struct cgosco
 	d = c->depth;
 	if (d == 0 || d > CGOSCOPE_MAX_DEPTH)
 		return false;
-	if (!proc->g_m_off || !proc->m_incgo_off)
+	if (!cfg || !cfg->g_m_off || !cfg->m_incgo_off)
 		return true;
 	f = &c->frames[(d - 1) & (CGOSCOPE_MAX_DEPTH - 1)];
-	if (bpf_probe_read_user(&m, sizeof(m), (void *)(f->g + proc->g_m_off)) ||
-	    bpf_probe_read_user(&incgo, sizeof(incgo), (void *)(m + proc->m_incgo_off)))
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)(f->g + cfg->g_m_off)) ||
+	    bpf_probe_read_user(&incgo, sizeof(incgo), (void *)(m + cfg->m_incgo_off)))
 		return true;
 	return incgo != 0;
 }
@@ -333,7 +363,7 @@ int handle_newtask(struct trace_event_raw_task_newtask *ctx)
 	raise_peak(&proc->threads_delta_peak, __sync_add_and_fetch(&proc->threads_delta, 1));
 	/* Made by C: inside a cgo call (not its Go callback), or by a thread that C made. */
 	c = bpf_map_lookup_elem(&calls, &key);
-	if (in_c(proc, c) || bpf_map_lookup_elem(&cthreads, &creator)) {
+	if (in_c(bpf_map_lookup_elem(&cfgs, &key.tgid), c) || bpf_map_lookup_elem(&cthreads, &creator)) {
 		__sync_fetch_and_add(&proc->threads_created_c, 1);
 		bpf_map_update_elem(&cthreads, &child, &one, BPF_ANY);
 	}
@@ -360,6 +390,7 @@ int handle_exit(void *ctx)
 		__sync_fetch_and_add(&proc->inflight, -(__s64)c->depth);
 	bpf_map_delete_elem(&calls, &key);
 	bpf_map_delete_elem(&cthreads, &tid);
+	bpf_map_delete_elem(&skipleave, &pid_tgid);
 	if (tid != key.tgid)
 		return 0;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);

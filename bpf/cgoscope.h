@@ -32,8 +32,6 @@ enum cgoscope_drop {
 /* Value of the traced-process map, keyed by tgid. Updated atomically. */
 struct cgoscope_proc {
 	__u64 cookie;           /* set by the agent: tells PID reuse apart */
-	__u32 g_m_off;          /* set by the agent: offset of g.m (0: unknown) */
-	__u32 m_incgo_off;      /* set by the agent: offset of m.incgo (0: unknown) */
 	__s64 inflight;         /* threads inside a C call right now */
 	__s64 inflight_peak;
 	__s64 threads_delta;    /* created - exited since attach */
@@ -44,6 +42,17 @@ struct cgoscope_proc {
 	__u64 calls;            /* completed (paired) calls */
 	__u64 long_calls;       /* ... of which lasted long_ns or longer */
 	__u64 enters;           /* probe hits at the enter site */
+};
+
+/*
+ * Value of the configuration map, keyed by tgid: written by the agent only
+ * (the counters above are the BPF side's), so neither overwrites the other.
+ */
+struct cgoscope_cfg {
+	__u32 gen;         /* bumped at every (re-)enable: frames of older ones were cut */
+	__u32 enabled;     /* probes may record (0 while the agent switches them) */
+	__u32 g_m_off;     /* offset of g.m (0: unknown) */
+	__u32 m_incgo_off; /* offset of m.incgo (0: unknown) */
 };
 
 /* Key of the per-function statistics map. */
@@ -68,7 +77,7 @@ struct cgoscope_frame {
 	__u64 g;        /* goroutine (R14) */
 	__u64 sp_off;   /* g.stack.hi - SP: survives stack copying */
 	__u32 tid;
-	__u32 pad;
+	__u32 gen;      /* cgoscope_cfg.gen when it was pushed */
 };
 
 /* Key of the in-flight map: a thread (tid) or a goroutine (g address) of a process. */

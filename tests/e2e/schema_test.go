@@ -45,6 +45,10 @@ type Process struct {
 	Blocked           []Blocked  `json:"blocked"`
 	FunctionsFolded   int        `json:"functions_folded"`
 	Functions         []Function `json:"functions"`
+	ExactCalls        *int64     `json:"exact_calls"`
+	RuntimeView       bool       `json:"runtime_view"`
+	SamplingRatio     float64    `json:"sampling_ratio"`
+	ProbeOverhead     float64    `json:"probe_overhead"`
 }
 
 // Threads is the OS thread accounting of one process.
@@ -152,7 +156,8 @@ var (
 		"inflight": "int", "inflight_peak": "int", "long_calls": "int", "threads": "object",
 		"gomaxprocs": "int|null", "max_threads": "int", "max_threads_assumed": "bool",
 		"verdict": "string", "worst_verdict": "string", "worst_reason": "string", "reasons": "array", "blocked": "array", "functions_folded": "int",
-		"functions": "array"}
+		"functions": "array", "exact_calls": "int|null", "runtime_view": "bool",
+		"sampling_ratio": "number", "probe_overhead": "number"}
 	threadsFields = fields{"current": "int", "peak": "int", "created": "int", "created_by_c": "int",
 		"exited": "int", "growth_per_s": "number"}
 	blockedFields  = fields{"tid": "int", "function": "string", "elapsed_ns": "int"}

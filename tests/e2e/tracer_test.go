@@ -51,7 +51,7 @@ func runProfileWith(t *testing.T, onLine func(Line), args ...string) *Tracer {
 	t.Helper()
 	tr := &Tracer{
 		process: process{t: t, what: "tracer", stderr: &syncBuffer{}, done: make(chan struct{})},
-		args:    append([]string{"profile"}, args...),
+		args:    append([]string{"profile"}, withFullTracing(args)...),
 		stdout:  &syncBuffer{},
 		lines:   lineQueue{wake: make(chan struct{})},
 		onLine:  onLine,
@@ -298,4 +298,16 @@ func runCgoscope(t *testing.T, args ...string) (int, string, string) {
 		t.Fatalf("cgoscope %s: %v\nstderr:\n%s", strings.Join(args, " "), err, &stderr)
 	}
 	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+}
+
+// withFullTracing turns the overhead budget off unless args set one: the
+// tests compare per-function counts exactly, which sampling would not give.
+// The governor's own tests pass --overhead-budget themselves.
+func withFullTracing(args []string) []string {
+	for _, a := range args {
+		if strings.HasPrefix(a, "--overhead-budget") {
+			return args
+		}
+	}
+	return append([]string{"--overhead-budget=0"}, args...)
 }

@@ -180,7 +180,7 @@ static void test_empty(void **state)
 	text = render(*state, NULL);
 	assert_non_null(strstr(text, "process exited\n  traced 10.0s; probes at entry+ret cost"));
 	assert_non_null(strstr(text, "every span\n  calls: 3 traced; SAMPLING: probes on 25.0% of the time"));
-	assert_non_null(strstr(text, "of a CPU\n\n  no cgo calls seen\n\n  threads: 5 now"));
+	assert_non_null(strstr(text, "(overhead budget); probes cost ~1.00% of a CPU\n\n  no cgo calls seen\n\n  threads: 5 now"));
 	free(text);
 }
 

@@ -1,0 +1,113 @@
+/* governor.c - keeps the probes' cost within a budget: measures it per process and samples when it is too high. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cgoscope.skel.h"
+#include "clock.h"
+#include "governor.h"
+#include "tracer.h"
+
+#define MEASURE_EVERY_S 0.25 /* reacts within a quarter second */
+#define MIN_ON_S 0.05      /* shortest on-window: enough hits to measure */
+#define MIN_DUTY 0.002
+#define HYSTERESIS 0.8     /* back to full tracing below 80% of the budget */
+
+struct governor {
+	struct governor_opts opts;
+	double next_measure;
+};
+
+struct governor *governor__new(const struct governor_opts *opts)
+{
+	struct governor *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->opts = *opts;
+	if (g->opts.period_s <= 0)
+		g->opts.period_s = 2.0;
+	return g;
+}
+
+void governor__free(struct governor *g)
+{
+	free(g);
+}
+
+/* Probe cost of each process while its probes are on, from the hits since the last measurement. */
+static void measure(struct tracer *t)
+{
+	int fd = bpf_map__fd(tracer__skel(t)->maps.procs);
+	size_t n;
+	struct target *tg = tracer__targets(t, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		struct probe_cost c = tracer__cost(t, tg[i].bin->plan.placement);
+		double on = tracer__on_time(&tg[i]), window = on - tg[i].on_seen;
+		struct cgoscope_proc p;
+		__u32 key = tg[i].pid;
+
+		if (tg[i].exited || bpf_map_lookup_elem(fd, &key, &p))
+			continue;
+		if (window >= MIN_ON_S / 2) { /* too short a window says nothing */
+			tg[i].overhead = (p.enters - tg[i].enters_seen) / window * c.per_call_ns / 1e9;
+			tg[i].enters_seen = p.enters;
+			tg[i].on_seen = on;
+		}
+	}
+}
+
+/* The duty a binary gets: budget / the costliest of its processes. */
+static double duty_of(struct tracer *t, const struct binary *b, double budget)
+{
+	double worst = 0, duty;
+	size_t n;
+	struct target *tg = tracer__targets(t, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (tg[i].bin == b && !tg[i].exited && tg[i].overhead > worst)
+			worst = tg[i].overhead;
+	if (budget <= 0 || worst <= budget * (b->duty < 1 ? HYSTERESIS : 1))
+		return 1;
+	duty = budget / worst;
+	return duty < MIN_DUTY ? MIN_DUTY : duty > 1 ? 1 : duty;
+}
+
+/*
+ * Attaches or detaches b to follow its duty: on for duty * period (at least
+ * MIN_ON_S, the cycle growing to keep the duty), then off for the rest.
+ */
+static void follow(struct tracer *t, struct binary *b, double period, double now)
+{
+	double on_len = b->duty * period, since = now - b->switched;
+	int err = 0;
+
+	if (on_len < MIN_ON_S)
+		on_len = MIN_ON_S;
+	if (b->duty >= 1 || (!b->on && since >= on_len / b->duty - on_len))
+		err = tracer__set_probes(t, b, true);
+	else if (b->on && since >= on_len)
+		err = tracer__set_probes(t, b, false);
+	if (err)
+		fprintf(stderr, "cgoscope: governor: cannot switch probes of %s: %s\n", b->path,
+			strerror(-err));
+}
+
+void governor__tick(struct governor *g, struct tracer *t)
+{
+	double now = clock__mono_s();
+	size_t nb;
+	struct binary **bins = tracer__binaries(t, &nb);
+
+	if (now >= g->next_measure) {
+		measure(t);
+		for (size_t i = 0; i < nb; i++)
+			bins[i]->duty = duty_of(t, bins[i], g->opts.budget);
+		g->next_measure = now + MEASURE_EVERY_S;
+	}
+	for (size_t i = 0; i < nb; i++)
+		follow(t, bins[i], g->opts.period_s, now);
+}

@@ -1,0 +1,56 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+)
+
+// TestGovernor runs a tight loop of no-op C calls under the default overhead
+// budget (1% of a core): the probes must sample, the total must still be the
+// exact count (from the runtime's own m.ncgocall), and calls that block in C
+// while the probes are off must still be reported as long-blocking.
+func TestGovernor(t *testing.T) {
+	requireRoot(t)
+	const hot, blockers = 3000000, 3
+	w := startWorkload(t, "cgoload", "-hot", itoa(hot), "-block", itoa(blockers), "-block-ms", "3000")
+	tr := runProfile(t, "-p", itoa(w.Pid), "--json", "-i", "1", "--overhead-budget=1")
+	w.Start()
+
+	// Until every call was made and none is in C any more.
+	maxBlocked, done := 0, false
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && !done; {
+		prof, _, ok := tr.NextInterval(5 * time.Second)
+		if !ok {
+			t.Fatalf("no interval line from the tracer:\n%s", tr.Output())
+		}
+		proc := prof.Process(t, w.Pid)
+		if n := len(proc.Blocked); n > maxBlocked {
+			maxBlocked = n
+		}
+		done = proc.ExactCalls != nil && *proc.ExactCalls == hot+blockers && proc.Inflight == 0
+	}
+	truth := w.WaitTruth(truthTimeout)
+	var truthCalls uint64
+	for _, n := range truth.Calls {
+		truthCalls += n
+	}
+	tr.Stop()
+	w.Stop()
+	proc := tr.JSON().Process(t, w.Pid)
+	assertNoDrops(t, tr.JSON())
+
+	if proc.ExactCalls == nil || uint64(*proc.ExactCalls) != truthCalls {
+		t.Errorf("exact_calls %v, the workload made %d cgo calls", proc.ExactCalls, truthCalls)
+	}
+	if proc.SamplingRatio <= 0 || proc.SamplingRatio >= 1 {
+		t.Errorf("sampling_ratio %v: the probes should have sampled the hot loop", proc.SamplingRatio)
+	}
+	if f := proc.Func("cgs_noop"); f == nil || f.Calls == 0 || f.Calls >= hot {
+		t.Errorf("cgs_noop traced calls %v: want some, fewer than all %d (sampled)", f, hot)
+	}
+	if maxBlocked != blockers {
+		t.Errorf("at most %d calls listed as long-blocking at once, want %d", maxBlocked, blockers)
+	}
+	t.Logf("sampling ratio %.3f, probe overhead %.4f cores, %d of %d calls traced, %d blocked seen",
+		proc.SamplingRatio, proc.ProbeOverhead, proc.Calls, truthCalls, maxBlocked)
+}
