@@ -323,6 +323,7 @@ static int handle(const char *path, void *ctx, struct http_response *resp)
 		return respond_text(resp, 404, "text/plain; charset=utf-8",
 				    strdup("not found: see /\n"));
 	pthread_mutex_lock(&ag.lock);
+	discover__poll(ag.disc); /* exits and execs up to this very moment */
 	err = stats__collect(ag.tracer, &env.starve, &snap);
 	if (!err) {
 		snap.duration_s = clock__mono_s() - ag.started;
@@ -378,7 +379,8 @@ int cmd_agent(int argc, char **argv)
 		.include = env.include, .ninclude = env.ninclude,
 		.exclude = env.exclude, .nexclude = env.nexclude,
 		.pids = env.pids, .npids = env.npids, .verbose = cli_tracing.verbose });
-	ag.gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget });
+	ag.gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget,
+						   .verbose = cli_tracing.verbose });
 	if (!ag.disc || !ag.gov) {
 		err = -ENOMEM;
 		goto cleanup;

@@ -117,7 +117,17 @@ static void consider(struct discover *d, pid_t pid, __u64 exec_ns)
 	int ret;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	if (stat(path, &st) || rejected(d, &st) || !wanted(d, pid))
+	if (stat(path, &st)) {
+		/* no permission (CAP_SYS_PTRACE missing): a failure to say, not a non-Go process */
+		if ((errno == EACCES || errno == EPERM) && wanted(d, pid)) {
+			d->stats.attach_failures++;
+			if (d->opts.verbose || d->opts.npids)
+				fprintf(stderr, "cgoscope: cannot trace PID %d: %s: %s\n", pid, path,
+					strerror(errno));
+		}
+		return;
+	}
+	if (rejected(d, &st) || !wanted(d, pid))
 		return;
 	ret = tracer__add(d->t, pid, err, sizeof(err));
 	if (ret == -ENOEXEC || ret == -ENOTSUP) {

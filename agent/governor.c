@@ -104,8 +104,14 @@ void governor__tick(struct governor *g, struct tracer *t)
 
 	if (now >= g->next_measure) {
 		measure(t);
-		for (size_t i = 0; i < nb; i++)
-			bins[i]->duty = duty_of(t, bins[i], g->opts.budget);
+		for (size_t i = 0; i < nb; i++) {
+			double duty = duty_of(t, bins[i], g->opts.budget);
+
+			if (g->opts.verbose && duty != bins[i]->duty)
+				fprintf(stderr, "cgoscope: governor: %s: probes on %.1f%% of the time\n",
+					bins[i]->path, duty * 100);
+			bins[i]->duty = duty;
+		}
 		g->next_measure = now + MEASURE_EVERY_S;
 	}
 	for (size_t i = 0; i < nb; i++)

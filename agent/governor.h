@@ -8,6 +8,7 @@ struct governor;
 struct governor_opts {
 	double budget;   /* CPU the probes may cost a process, in cores (0.01 = 1%); 0: no limit */
 	double period_s; /* sampling cycle: probes on for duty * period, then off (default 2 s) */
+	bool verbose;    /* log every duty change on stderr */
 };
 
 /* Creates a governor. Returns NULL with errno set when out of memory. */

@@ -283,7 +283,8 @@ int cmd_profile(int argc, char **argv)
 	err = tracer__open(topts, &t);
 	if (err)
 		return 1;
-	gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget });
+	gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget,
+						   .verbose = cli_tracing.verbose });
 	if (!gov) {
 		err = -ENOMEM;
 		goto cleanup;

@@ -179,7 +179,8 @@ int cmd_top(int argc, char **argv)
 	if (tracer__open(topts, &t))
 		return 1;
 	d = discover__new(t, &(struct discover_opts){ .pids = env.pids, .npids = env.npids });
-	gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget });
+	gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget,
+						   .verbose = cli_tracing.verbose });
 	if (!d || !gov) {
 		governor__free(gov);
 		discover__free(d);

@@ -57,8 +57,8 @@ static int handle_event(void *ctx, void *data, size_t len)
 static int explain_open_error(int err)
 {
 	if (geteuid() != 0)
-		fprintf(stderr, "cgoscope: BPF needs root (or CAP_BPF, CAP_PERFMON and "
-				"CAP_SYS_PTRACE): run with sudo\n");
+		fprintf(stderr, "cgoscope: BPF needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN for "
+				"uprobes, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH): run with sudo\n");
 	else if (access("/sys/kernel/btf/vmlinux", R_OK))
 		fprintf(stderr, "cgoscope: this kernel has no BTF (/sys/kernel/btf/vmlinux); "
 				"a kernel with CONFIG_DEBUG_INFO_BTF=y is needed\n");
@@ -263,9 +263,10 @@ int tracer__set_probes(struct tracer *t, struct binary *b, bool on)
 			disable(t, &t->targets[i]);
 	}
 	if (!on) {
-		probes__detach(&b->links);
+		/* off from now (the BPF side ignores hits already): detaching takes a while */
 		b->on = false;
-		b->switched = clock__mono_s();
+		b->switched = now;
+		probes__detach(&b->links);
 		return 0;
 	}
 	/* the process that brought the binary may be gone: any live one opens it */

@@ -49,13 +49,19 @@ static long long cgs_now(void)
 }
 
 // Sleeps until ns after start, on CLOCK_MONOTONIC, across signals (the Go
-// runtime preempts with SIGURG). Returns the time since start or -errno.
+// runtime preempts with SIGURG); spins below 100 us, where a timer sleep
+// would overshoot by its slack. Returns the time since start or -errno.
 static long long cgs_sleep_from(long long start, long long ns)
 {
 	long long deadline = start + ns;
 	struct timespec ts = { deadline / 1000000000LL, deadline % 1000000000LL };
 	int err;
 
+	if (ns < 100000) {
+		while (cgs_now() < deadline)
+			;
+		return cgs_now() - start;
+	}
 	while ((err = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)) == EINTR)
 		;
 	if (err)

@@ -8,6 +8,7 @@
 //
 //	-hot N [-workers W]   N calls of cgs_noop, split over W goroutines
 //	-sleep1ms N           N calls of cgs_sleep_us(1000)
+//	-sleep10us N          N calls of cgs_sleep_us(10), spinning: a realistic short call
 //	-sleep20ms N          N calls of cgs_sleep_20ms()
 //	-callback N           N calls of cgs_outer(2): C -> goInner -> 2 x cgs_inner
 //	-block K -block-ms T  K goroutines each in cgs_block_ms(T) at the same time
@@ -42,6 +43,7 @@ import (
 type config struct {
 	hot, workers                  int
 	sleep1ms, sleep20ms, callback int
+	sleep10us                     int
 	block, blockMs, blockEvery    int
 	pthreads, pthreadMs           int
 	panics                        int
@@ -58,6 +60,7 @@ func parseFlags() *proto.Options {
 	fs.IntVar(&cfg.workers, "workers", 1, "split the -hot loop over `W` goroutines")
 	fs.IntVar(&cfg.sleep1ms, "sleep1ms", 0, "`N` calls of cgs_sleep_us(1000)")
 	fs.IntVar(&cfg.sleep20ms, "sleep20ms", 0, "`N` calls of cgs_sleep_20ms()")
+	fs.IntVar(&cfg.sleep10us, "sleep10us", 0, "`N` calls of cgs_sleep_us(10) (spins: a realistic short C call)")
 	fs.IntVar(&cfg.callback, "callback", 0, "`N` calls of cgs_outer(2), which calls back into Go and then cgs_inner twice")
 	fs.IntVar(&cfg.block, "block", 0, "`K` goroutines each block once in cgs_block_ms, concurrently")
 	fs.IntVar(&cfg.blockMs, "block-ms", 1000, "how long each -block call blocks, in `ms`")
@@ -74,7 +77,7 @@ func parseFlags() *proto.Options {
 	if flag.NArg() > 0 {
 		usage("unexpected argument %q", flag.Arg(0))
 	}
-	for _, v := range []int{cfg.hot, cfg.sleep1ms, cfg.sleep20ms, cfg.callback, cfg.block,
+	for _, v := range []int{cfg.hot, cfg.sleep1ms, cfg.sleep10us, cfg.sleep20ms, cfg.callback, cfg.block,
 		cfg.blockMs, cfg.blockEvery, cfg.pthreads, cfg.pthreadMs, cfg.panics, cfg.maxThreads, cfg.rounds} {
 		if v < 0 {
 			usage("counts and durations must not be negative")
@@ -128,6 +131,9 @@ func runRound() {
 	hotLoop(cfg.hot, cfg.workers)
 	for i := 0; i < cfg.sleep1ms; i++ {
 		counters.sleepUs.timed(func() int64 { return cSleepUs(1000) })
+	}
+	for i := 0; i < cfg.sleep10us; i++ {
+		counters.sleepUs.timed(func() int64 { return cSleepUs(10) })
 	}
 	for i := 0; i < cfg.sleep20ms; i++ {
 		counters.sleep20ms.timed(cSleep20ms)
