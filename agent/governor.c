@@ -10,7 +10,7 @@
 #include "governor.h"
 #include "tracer.h"
 
-#define MEASURE_EVERY_S 0.25 /* reacts within a quarter second */
+#define MEASURE_EVERY_S 0.1 /* reacts within a tenth of a second */
 #define MIN_ON_S 0.05      /* shortest on-window: enough hits to measure */
 #define MIN_DUTY 0.002
 #define HYSTERESIS 0.8     /* back to full tracing below 80% of the budget */

@@ -18,6 +18,7 @@
 #include "tracer.h"
 
 #define MAX_PIDS 64
+#define POLL_MS 50 /* how often events are read and the governor ticks */
 
 static struct profile_env {
 	pid_t pids[MAX_PIDS];
@@ -213,7 +214,7 @@ static void wait_done(struct tracer *t, struct governor *gov, double started)
 		size_t n, alive = 0;
 		struct target *tg;
 
-		cli__sleep_ms(100);
+		cli__sleep_ms(POLL_MS);
 		tracer__poll(t, NULL, NULL);
 		governor__tick(gov, t);
 		tg = tracer__targets(t, &n);
