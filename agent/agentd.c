@@ -21,7 +21,6 @@
 #include "tracer.h"
 
 #define MAX_FILTERS 32
-#define MAX_PIDS 64
 #define POLL_MS 20
 
 static struct agent_env {
@@ -31,8 +30,6 @@ static struct agent_env {
 	int ninclude;
 	const char *exclude[MAX_FILTERS];
 	int nexclude;
-	pid_t pids[MAX_PIDS];
-	int npids;
 	long max_functions;
 	struct http_opts http;
 	struct starve_opts starve;
@@ -90,7 +87,6 @@ static const struct argp_option options[] = {
 	  "Trace only processes whose executable path or comm matches (repeatable)", 0 },
 	{ "exclude", OPT_EXCLUDE, "GLOB", 0,
 	  "Never trace processes whose executable path or comm matches (repeatable)", 0 },
-	{ "pid", 'p', "PID", 0, "Trace only these processes (repeatable)", 0 },
 	{ "max-functions", OPT_MAX_FUNCS, "N", 0,
 	  "Series per process: the top N-1 functions, the rest as function=\"other\" (default 50)",
 	  0 },
@@ -119,8 +115,6 @@ static char *read_secret(const char *path)
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
-	long v;
-
 	switch (key) {
 	case OPT_LISTEN:
 		env.listen = arg;
@@ -138,13 +132,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			env.include[env.ninclude++] = arg;
 		else
 			env.exclude[env.nexclude++] = arg;
-		break;
-	case 'p':
-		if (env.npids == MAX_PIDS)
-			argp_error(state, "at most %d PIDs", MAX_PIDS);
-		if (cli__parse_long(arg, "PID", 1, 0x7fffffff, &v))
-			argp_usage(state);
-		env.pids[env.npids++] = (pid_t)v;
 		break;
 	case OPT_MAX_FUNCS:
 		if (cli__parse_long(arg, "--max-functions", 1, 100000, &env.max_functions))
@@ -378,7 +365,7 @@ int cmd_agent(int argc, char **argv)
 	ag.disc = discover__new(ag.tracer, &(struct discover_opts){
 		.include = env.include, .ninclude = env.ninclude,
 		.exclude = env.exclude, .nexclude = env.nexclude,
-		.pids = env.pids, .npids = env.npids, .verbose = cli_tracing.verbose });
+		.pids = cli_tracing.pids, .npids = cli_tracing.npids, .verbose = cli_tracing.verbose });
 	ag.gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget,
 						   .verbose = cli_tracing.verbose });
 	if (!ag.disc || !ag.gov) {

@@ -24,6 +24,7 @@ enum {
 };
 
 static const struct argp_option tracing_options[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process (repeatable)", 0 },
 	{ "long-ms", OPT_LONG_MS, "MS", 0, "A call in C this long is long-blocking (default 1000)",
 	  0 },
 	{ "overhead-budget", OPT_BUDGET, "PERCENT", 0,
@@ -46,6 +47,13 @@ static error_t parse_tracing(int key, char *arg, struct argp_state *state)
 	long v;
 
 	switch (key) {
+	case 'p':
+		if (cli_tracing.npids == CLI_MAX_PIDS)
+			argp_error(state, "at most %d PIDs", CLI_MAX_PIDS);
+		if (cli__parse_long(arg, "PID", 1, 0x7fffffff, &v))
+			argp_usage(state);
+		cli_tracing.pids[cli_tracing.npids++] = (pid_t)v;
+		break;
 	case OPT_LONG_MS:
 		if (cli__parse_long(arg, "--long-ms", 1, 86400000, &v))
 			argp_usage(state);

@@ -8,14 +8,18 @@
 #include "tracer.h"
 
 /* Options every tracing command shares (profile, top, agent), filled by cli_tracing_argp. */
+#define CLI_MAX_PIDS 64
+
 struct cli_tracing {
 	struct tracer_opts topts; /* long_ns, map_entries, force_fallback, calibrate */
+	pid_t pids[CLI_MAX_PIDS]; /* -p: the processes to trace (none: the command decides) */
+	int npids;
 	double budget;            /* governor: cores the probes may cost a process; 0: no limit */
 	bool verbose;
 };
 extern struct cli_tracing cli_tracing;
 
-/* argp child parser of the shared options: --long-ms, --overhead-budget, --map-entries, ... */
+/* argp child parser of the shared options: -p, --long-ms, --overhead-budget, --map-entries, ... */
 extern const struct argp cli_tracing_argp;
 
 /* Set by SIGINT/SIGTERM once cli__signals() ran. */

@@ -17,12 +17,9 @@
 #include "stats.h"
 #include "tracer.h"
 
-#define MAX_PIDS 64
 #define POLL_MS 50 /* how often events are read and the governor ticks */
 
 static struct profile_env {
-	pid_t pids[MAX_PIDS];
-	int npids;
 	const char *exe;
 	long duration_s;     /* 0: until Ctrl-C or the targets exit */
 	bool json;
@@ -53,7 +50,6 @@ enum {
 };
 
 static const struct argp_option options[] = {
-	{ "pid", 'p', "PID", 0, "Trace this process (repeatable)", 0 },
 	{ "exe", 'e', "PATH", 0, "Trace every process running this binary", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this many seconds (default: Ctrl-C)", 0 },
 	{ "json", 'j', NULL, 0, "Print one JSON document instead of tables", 0 },
@@ -76,13 +72,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	long v;
 
 	switch (key) {
-	case 'p':
-		if (env.npids == MAX_PIDS)
-			argp_error(state, "at most %d PIDs", MAX_PIDS);
-		if (cli__parse_long(arg, "PID", 1, 0x7fffffff, &v))
-			argp_usage(state);
-		env.pids[env.npids++] = (pid_t)v;
-		break;
 	case 'e':
 		env.exe = arg;
 		break;
@@ -124,7 +113,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (!env.npids && !env.exe)
+		if (!cli_tracing.npids && !env.exe)
 			argp_error(state, "say what to trace: -p PID or -e PATH");
 		break;
 	default:
@@ -167,10 +156,10 @@ static int attach_all(struct tracer *t)
 	char err[256];
 	int ret;
 
-	for (int i = 0; i < env.npids; i++) {
-		ret = tracer__add(t, env.pids[i], err, sizeof(err));
+	for (int i = 0; i < cli_tracing.npids; i++) {
+		ret = tracer__add(t, cli_tracing.pids[i], err, sizeof(err));
 		if (ret) {
-			fprintf(stderr, "cgoscope: cannot trace PID %d: %s\n", env.pids[i], err);
+			fprintf(stderr, "cgoscope: cannot trace PID %d: %s\n", cli_tracing.pids[i], err);
 			return ret;
 		}
 	}

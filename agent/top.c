@@ -17,11 +17,8 @@
 #include "topview.h"
 #include "tracer.h"
 
-#define MAX_PIDS 64
 
 static struct top_env {
-	pid_t pids[MAX_PIDS];
-	int npids;
 	long delay_s;
 	long iterations; /* 0: until q or Ctrl-C */
 	bool plain;
@@ -38,7 +35,6 @@ static const char doc[] =
 	"  cgoscope top -n 3 > out.txt  # three plain screens, for scripts\n";
 
 static const struct argp_option options[] = {
-	{ "pid", 'p', "PID", 0, "Show this process only (repeatable)", 0 },
 	{ "delay", 'd', "SECONDS", 0, "Refresh every SECONDS (default 1)", 0 },
 	{ "iterations", 'n', "N", 0, "Stop after N screens", 0 },
 	{ "plain", 'b', NULL, 0, "Plain output even on a terminal (batch mode)", 0 },
@@ -51,13 +47,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	long v;
 
 	switch (key) {
-	case 'p':
-		if (env.npids == MAX_PIDS)
-			argp_error(state, "at most %d PIDs", MAX_PIDS);
-		if (cli__parse_long(arg, "PID", 1, 0x7fffffff, &v))
-			argp_usage(state);
-		env.pids[env.npids++] = (pid_t)v;
-		break;
 	case 'd':
 		if (cli__parse_long(arg, "delay", 1, 3600, &env.delay_s))
 			argp_usage(state);
@@ -174,11 +163,11 @@ int cmd_top(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	starve__default_opts(&so);
-	topts->per_pid = env.npids > 0;
+	topts->per_pid = cli_tracing.npids > 0;
 	topts->watch_exec = true;
 	if (tracer__open(topts, &t))
 		return 1;
-	d = discover__new(t, &(struct discover_opts){ .pids = env.pids, .npids = env.npids });
+	d = discover__new(t, &(struct discover_opts){ .pids = cli_tracing.pids, .npids = cli_tracing.npids });
 	gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget,
 						   .verbose = cli_tracing.verbose });
 	if (!d || !gov) {
