@@ -17,3 +17,6 @@ echo "demo: profiling the bundled workload (PID $pid) for 5 seconds"
 echo "demo: \$ cgoscope profile -p $pid -d 5 -H"
 echo
 "$out/cgoscope" profile -p "$pid" -d 5 -H
+echo
+echo "demo: by default the probes sample once they cost more than 1% of a CPU (the hot loop above);"
+echo "demo: 'cgoscope profile -p PID --overhead-budget=0' traces every call whatever the cost."
