@@ -146,6 +146,48 @@ static int scan_minit(const struct insn *in, void *ctx)
 	return 0;
 }
 
+/* newm1: asmcgocall(_cgo_thread_start, &ts): the variable stored as the first stack argument. */
+struct spawn_scan {
+	__u64 asmcgocall;
+	int reg;
+	__u64 loaded, fnvar;
+};
+
+static int scan_newm1(const struct insn *in, void *ctx)
+{
+	struct spawn_scan *s = ctx;
+
+	if (in->kind == INSN_LOAD && in->rip_rel && in->mem_size == 8) {
+		s->reg = in->gpr[0];
+		s->loaded = in->target;
+	} else if (in->kind == INSN_STORE && in->mem_base == ARCH_REG_SP && in->mem_disp == 0 &&
+		   in->gpr[1] == s->reg) {
+		s->fnvar = s->loaded;
+	} else if (in->kind == INSN_CALL && in->target == s->asmcgocall && s->fnvar) {
+		return 1;
+	} else if (in->gpr[0] >= 0 && in->gpr[0] == s->reg && in->kind != INSN_STORE &&
+		   in->kind != INSN_CMP) {
+		s->loaded = 0;
+	}
+	return 0;
+}
+
+static __u64 find_thread_start(const struct gobin *gb)
+{
+	struct spawn_scan s = { .reg = -1 };
+	struct gobin_func fn;
+	__u64 addr;
+
+	if (gobin__find_func(gb, "runtime.asmcgocall.abi0", &fn) &&
+	    gobin__find_func(gb, "runtime.asmcgocall", &fn))
+		return 0;
+	s.asmcgocall = fn.addr;
+	if (decode_func(gb, "runtime.newm1", scan_newm1, &s) || !s.fnvar ||
+	    gobin__read(gb, s.fnvar, &addr, sizeof(addr)))
+		return 0;
+	return addr;
+}
+
 static bool sane_off(__s64 off)
 {
 	return off > 0 && off < 0x10000;
@@ -193,6 +235,7 @@ int gort__locate(const struct gobin *gb, struct gort_addrs *a)
 	if (gobin__find_data(gb, "runtime.gomaxprocs", &a->gomaxprocs))
 		a->gomaxprocs = 0;
 	a->maxmcount = find_maxmcount(gb);
+	a->thread_start = find_thread_start(gb);
 	locate_ms(gb, a);
 	return 0;
 }

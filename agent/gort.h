@@ -20,6 +20,7 @@ struct gort_addrs {
 	__u32 m_incgo;    /* offset of m.incgo (bool: the M is in C now) */
 	__u32 m_alllink;  /* offset of m.alllink (next M) */
 	__u32 m_procid;   /* offset of m.procid (the thread id) */
+	__u64 thread_start; /* link address of the C function the runtime starts threads with */
 };
 
 /* One M (runtime thread) of a process. */
@@ -48,7 +49,8 @@ struct gort_values {
  * g.m, m.ncgocall and m.incgo from runtime.cgocall's code (MOVQ off(R14), reg;
  * INCQ off(reg); MOVB $1, off(reg)); runtime.allm and m.alllink from
  * runtime.mcommoninit (mp.alllink = allm); m.procid from runtime.minit
- * (mp.procid = gettid()). Decoding makes stripped binaries
+ * (mp.procid = gettid()); the C function runtime.newm1 hands to asmcgocall to
+ * start a thread (x_cgo_thread_start). Decoding makes stripped binaries
  * work. Returns 0 (fields left 0 when not found).
  */
 int gort__locate(const struct gobin *gb, struct gort_addrs *a);

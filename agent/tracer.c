@@ -129,6 +129,7 @@ static void binary_put(struct tracer *t, struct binary *b)
 	if (--b->refs > 0)
 		return;
 	probes__detach(&b->links);
+	bpf_link__destroy(b->spawn);
 	cnames__free(b->cn);
 	gobin__close(b->gb);
 	for (size_t i = 0; i < t->nbins; i++) {
@@ -184,6 +185,20 @@ static int binary_inspect(struct binary *b, char *err, size_t errlen)
 		snprintf(err, errlen, "no probe site found in runtime.cgocall: %s", strerror(-ret));
 	}
 	return ret;
+}
+
+/*
+ * One rare-hit uprobe at the runtime's thread start, so that the threads it
+ * makes are not taken for C's. Optional: without it, m.incgo decides.
+ */
+static void attach_spawn(struct tracer *t, struct binary *b)
+{
+	__u64 off;
+
+	if (!b->rt.thread_start || gobin__addr_to_offset(b->gb, b->rt.thread_start, &off))
+		return;
+	b->spawn = bpf_program__attach_uprobe(t->skel->progs.go_thread_start, false, b->pid,
+					      b->path, off);
 }
 
 static int binary_attach(struct tracer *t, struct binary *b)
@@ -342,6 +357,7 @@ static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *er
 		snprintf(err, errlen, "failed to attach uprobes: %s", strerror(-ret));
 		goto fail;
 	}
+	attach_spawn(t, b);
 	t->bins[t->nbins++] = b;
 	*out = b;
 	return 0;

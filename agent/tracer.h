@@ -33,6 +33,7 @@ struct binary {
 	struct cnames *cn;
 	struct probe_plan plan;
 	struct probe_links links;
+	struct bpf_link *spawn;  /* the runtime's thread start: threads it makes are Go's */
 	struct gort_addrs rt; /* runtime settings to read from each process */
 	int refs;
 	/* sampling (governor.c): the probes come and go */

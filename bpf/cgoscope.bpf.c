@@ -63,6 +63,14 @@ struct {
 	__type(value, __u8);
 } cthreads SEC(".maps");
 
+/* Threads inside the Go runtime's thread start (x_cgo_thread_start), by pid_tgid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} gospawn SEC(".maps");
+
 /* Losses, by enum cgoscope_drop. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -344,6 +352,19 @@ static __always_inline bool in_c(const struct cgoscope_cfg *cfg, struct cgoscope
 	return incgo != 0;
 }
 
+/* The runtime is about to pthread_create an M: the thread it makes is Go's, not C's. */
+SEC("uprobe")
+int BPF_KPROBE(go_thread_start)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&procs, &tgid))
+		bpf_map_update_elem(&gospawn, &pid_tgid, &one, BPF_ANY);
+	return 0;
+}
+
 SEC("tracepoint/task/task_newtask")
 int handle_newtask(struct trace_event_raw_task_newtask *ctx)
 {
@@ -361,6 +382,8 @@ int handle_newtask(struct trace_event_raw_task_newtask *ctx)
 		return 0;
 	__sync_fetch_and_add(&proc->threads_created, 1);
 	raise_peak(&proc->threads_delta_peak, __sync_add_and_fetch(&proc->threads_delta, 1));
+	if (!bpf_map_delete_elem(&gospawn, &pid_tgid))
+		return 0; /* the Go runtime starting an M */
 	/* Made by C: inside a cgo call (not its Go callback), or by a thread that C made. */
 	c = bpf_map_lookup_elem(&calls, &key);
 	if (in_c(bpf_map_lookup_elem(&cfgs, &key.tgid), c) || bpf_map_lookup_elem(&cthreads, &creator)) {
@@ -391,6 +414,7 @@ int handle_exit(void *ctx)
 	bpf_map_delete_elem(&calls, &key);
 	bpf_map_delete_elem(&cthreads, &tid);
 	bpf_map_delete_elem(&skipleave, &pid_tgid);
+	bpf_map_delete_elem(&gospawn, &pid_tgid);
 	if (tid != key.tgid)
 		return 0;
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);

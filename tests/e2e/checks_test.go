@@ -21,13 +21,9 @@ const workloadPrefix = "cgs_"
 
 // traceRun is one workload run under `cgoscope profile`.
 type traceRun struct {
-	// cThreadGap: threads the runtime starts while a C -> Go callback is
-	// entering Go may be counted as C's (known gap, README "Limits"); only
-	// created_by_c <= created is asserted then.
-	cThreadGap bool
-	w          *Workload
-	tr         *Tracer
-	truth      proto.Truth
+	w     *Workload
+	tr    *Tracer
+	truth proto.Truth
 }
 
 // traceWorkload starts workload name with args, attaches `cgoscope profile
@@ -51,12 +47,7 @@ func (r *traceRun) stopJSON(t *testing.T) (*Profile, *Process) {
 	prof := r.tr.JSON()
 	proc := prof.Process(t, r.w.Pid)
 	checkRun(t, prof, proc, r.truth)
-	if r.cThreadGap {
-		t.Logf("KNOWN GAP: created_by_c %d (truth %d) not asserted exactly", proc.Threads.CreatedByC, r.truth.CThreadsCreated)
-		assertThreadsSane(t, proc)
-	} else {
-		assertThreadsFromC(t, proc, r.truth)
-	}
+	assertThreadsFromC(t, proc, r.truth)
 	return prof, proc
 }
 

@@ -14,11 +14,10 @@ import (
 // plus what is particular to each scenario.
 func TestProfile(t *testing.T) {
 	cases := []struct {
-		name       string
-		workload   string
-		args       []string
-		check      func(t *testing.T, proc *Process)
-		cThreadGap bool
+		name     string
+		workload string
+		args     []string
+		check    func(t *testing.T, proc *Process)
 	}{
 		// (a) Many very short calls: every one must be counted.
 		{name: "hot", workload: "cgoload", args: []string{"-hot", "200000"}},
@@ -33,7 +32,7 @@ func TestProfile(t *testing.T) {
 		// Threads made by C code, not by the Go runtime.
 		{name: "pthreads", workload: "cgoload", args: []string{"-pthreads", "8", "-pthread-ms", "50"}, check: checkPthreads},
 		// The goroutine stack is copied (and collected) while cgs_outer is in C.
-		{name: "stackgrow", workload: "cgoload", args: []string{"-callback", "50", "-stackgrow", "-gc"}, check: checkNested, cThreadGap: true},
+		{name: "stackgrow", workload: "cgoload", args: []string{"-callback", "50", "-stackgrow", "-gc"}, check: checkNested},
 		// GC pressure while many short calls run.
 		{name: "gc", workload: "cgoload", args: []string{"-hot", "50000", "-gc"}},
 	}
@@ -41,7 +40,6 @@ func TestProfile(t *testing.T) {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
 			run := traceWorkload(t, c.workload, c.args, "--json")
-			run.cThreadGap = c.cThreadGap
 			_, proc := run.stopJSON(t)
 			checkIdentity(t, proc, c.workload)
 			if proc.Exited {
