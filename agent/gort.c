@@ -188,6 +188,44 @@ static __u64 find_thread_start(const struct gobin *gb)
 	return addr;
 }
 
+/* atomic.Xadd64(&ncgocall, int64(mp.ncgocall)) in runtime.mexit: load, LEAQ, LOCK XADDQ. */
+struct dead_scan {
+	__s64 m_ncgocall;
+	int val_reg, addr_reg;
+	__u64 addr, found;
+};
+
+static int scan_mexit(const struct insn *in, void *ctx)
+{
+	struct dead_scan *s = ctx;
+
+	if (in->kind == INSN_LOAD && in->mem_size == 8 && !in->rip_rel && in->mem_gpr >= 0 &&
+	    in->mem_disp == s->m_ncgocall) {
+		s->val_reg = in->gpr[0];
+	} else if (in->kind == INSN_LEA && in->rip_rel) {
+		s->addr_reg = in->gpr[0];
+		s->addr = in->target;
+	} else if (in->kind == INSN_XADD && s->val_reg >= 0 && in->gpr[1] == s->val_reg) {
+		if (in->rip_rel)
+			s->found = in->target;
+		else if (in->mem_gpr >= 0 && in->mem_gpr == s->addr_reg && in->mem_disp == 0)
+			s->found = s->addr;
+		return s->found ? 1 : 0;
+	}
+	return 0;
+}
+
+static __u64 find_dead_ncgocall(const struct gobin *gb, __u32 m_ncgocall)
+{
+	struct dead_scan s = { .m_ncgocall = m_ncgocall, .val_reg = -1, .addr_reg = -1 };
+	__u64 addr;
+
+	if (!gobin__find_data(gb, "runtime.ncgocall", &addr))
+		return addr;
+	decode_func(gb, "runtime.mexit", scan_mexit, &s);
+	return s.found;
+}
+
 static bool sane_off(__s64 off)
 {
 	return off > 0 && off < 0x10000;
@@ -205,8 +243,10 @@ static void locate_ms(const struct gobin *gb, struct gort_addrs *a)
 	a->g_m = (__u32)m.g_m;
 	if (sane_off(m.incgo))
 		a->m_incgo = (__u32)m.incgo;
-	if (sane_off(m.ncgocall))
+	if (sane_off(m.ncgocall)) {
 		a->m_ncgocall = (__u32)m.ncgocall;
+		a->ncgocall = find_dead_ncgocall(gb, a->m_ncgocall);
+	}
 	if (!decode_func(gb, "runtime.mcommoninit", scan_mcommoninit, &l) &&
 	    sane_off(l.alllink)) {
 		a->allm = l.allm;
@@ -286,7 +326,14 @@ int gort__read_ms(pid_t pid, __u64 bias, const struct gort_addrs *a, struct gort
 	m_span(a, &lo, &hi);
 	if (hi - lo > sizeof(buf))
 		return -ERANGE; /* fields too far apart to read at once */
-	err = procfs__read_mem(pid, a->allm + bias, &m, sizeof(m));
+	/*
+	 * Exited Ms first: an M leaves allm before mexit adds its count here, so
+	 * in this order an M exiting meanwhile is missed once, never counted twice.
+	 */
+	err = a->ncgocall ? procfs__read_mem(pid, a->ncgocall + bias, &ms->ncgocall,
+					     sizeof(ms->ncgocall)) : 0;
+	if (!err)
+		err = procfs__read_mem(pid, a->allm + bias, &m, sizeof(m));
 	while (!err && m) {
 		struct gort_m one;
 		__u64 procid;

@@ -15,6 +15,7 @@ struct gort_addrs {
 	__u64 gomaxprocs; /* link address of runtime.gomaxprocs (int32) */
 	__u64 maxmcount;  /* link address of runtime.sched.maxmcount (int32, SetMaxThreads) */
 	__u64 allm;       /* link address of runtime.allm (*m, head of every M) */
+	__u64 ncgocall;   /* link address of runtime.ncgocall (uint64: cgo calls of Ms that exited) */
 	__u32 g_m;        /* offset of g.m */
 	__u32 m_ncgocall; /* offset of m.ncgocall (uint64: cgo calls made on this M) */
 	__u32 m_incgo;    /* offset of m.incgo (bool: the M is in C now) */
@@ -32,7 +33,7 @@ struct gort_m {
 
 /* What the runtime's M list says about a process right now. */
 struct gort_ms {
-	__u64 ncgocall; /* cgo calls made by all live Ms since start (exact) */
+	__u64 ncgocall; /* cgo calls made since start (exact): live Ms' plus exited Ms' */
 	unsigned int nm; /* Ms (OS threads the runtime made or adopted) */
 	unsigned int in_c; /* Ms in C now (m.incgo) */
 };
@@ -49,7 +50,9 @@ struct gort_values {
  * g.m, m.ncgocall and m.incgo from runtime.cgocall's code (MOVQ off(R14), reg;
  * INCQ off(reg); MOVB $1, off(reg)); runtime.allm and m.alllink from
  * runtime.mcommoninit (mp.alllink = allm); m.procid from runtime.minit
- * (mp.procid = gettid()); the C function runtime.newm1 hands to asmcgocall to
+ * (mp.procid = gettid()); runtime.ncgocall, where runtime.mexit adds the
+ * count of an M that exits (.symtab, else atomic.Xadd64(&ncgocall,
+ * mp.ncgocall) in runtime.mexit); the C function runtime.newm1 hands to asmcgocall to
  * start a thread (x_cgo_thread_start). Decoding makes stripped binaries
  * work. Returns 0 (fields left 0 when not found).
  */

@@ -87,7 +87,8 @@ int mwatch__update(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_ad
 	free(w->v);
 	w->v = in_c;
 	w->n = n;
-	w->ncgocall = ms.ncgocall;
+	if (ms.ncgocall > w->ncgocall) /* an M exiting during the read is missed once: never go back */
+		w->ncgocall = ms.ncgocall;
 	w->in_c = ms.in_c;
 	if (ms.in_c > w->in_c_peak)
 		w->in_c_peak = ms.in_c;

@@ -139,6 +139,9 @@ static void reduce(const cs_insn *ci, struct insn *in)
 		   op0->type == X86_OP_MEM) {
 		in->kind = INSN_INC;
 		set_mem(in, ci, op0);
+	} else if (ci->id == X86_INS_XADD && op0 && op0->type == X86_OP_MEM) {
+		in->kind = INSN_XADD;
+		set_mem(in, ci, op0);
 	}
 }
 

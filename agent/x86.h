@@ -18,6 +18,7 @@ enum insn_kind {
 	INSN_CMP,   /* cmp */
 	INSN_STORE_IMM, /* mov [mem], imm: imm is set */
 	INSN_STORE,     /* mov [mem], reg: gpr[1] is the source */
+	INSN_XADD,      /* (lock) xadd [mem], reg: gpr[1] is the source */
 };
 
 /* One decoded instruction, reduced to what probe placement and naming need. */

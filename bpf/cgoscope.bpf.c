@@ -259,15 +259,31 @@ static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_e
 	if (frame_depth(ctx, g, &sp_off))
 		return 0;
 	c = bpf_map_lookup_elem(&calls, &key);
-	if (!c)
+	if (!c) {
+		/*
+		 * Keyed by thread, the record lives as long as the thread: none
+		 * means no enter of this thread was recorded since attach. The
+		 * call began before (expected), or its enter was already counted
+		 * as calls_map_full or read_failed: not a new loss either way.
+		 */
+		if (!forget_empty) {
+			pid_tgid = bpf_get_current_pid_tgid();
+			bpf_map_delete_elem(&skipleave, &pid_tgid);
+			return 0;
+		}
 		goto unpaired;
+	}
 	pop_stale(c, proc, cfg->gen, g, sp_off, false);
 	d = c->depth;
 	if (d == 0 || d > CGOSCOPE_MAX_DEPTH)
 		goto unpaired;
 	f = &c->frames[(d - 1) & (CGOSCOPE_MAX_DEPTH - 1)];
-	if (f->g != g || f->sp_off != sp_off)
+	if (f->g != g || f->sp_off != sp_off) {
+		/* deeper than a full stack's top: its enter was counted as depth_exceeded */
+		if (d == CGOSCOPE_MAX_DEPTH && f->g == g && f->sp_off < sp_off)
+			return 0;
 		goto unpaired;
+	}
 	fn = f->fn;
 	start = f->start_ns;
 	c->depth = d - 1;
