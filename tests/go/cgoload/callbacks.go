@@ -5,6 +5,7 @@ package main
 
 /*
 void cgs_inner(void);
+void cgs_nest(int d);
 */
 import "C"
 
@@ -64,4 +65,17 @@ var errDeliberate = panicValue{}
 //export goPanicky
 func goPanicky() {
 	panic(errDeliberate)
+}
+
+// goNest is called by cgs_nest(d + 1) and calls cgs_nest(d): one more level
+// of C -> Go -> C nesting on the same thread.
+//
+//export goNest
+func goNest(d C.int) {
+	callNest(int(d))
+}
+
+func callNest(d int) {
+	counters.nest.inc()
+	cNest(d)
 }

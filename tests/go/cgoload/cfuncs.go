@@ -24,6 +24,7 @@ enum {
 	CGS_BLOCK_MS,
 	CGS_SPAWN_PTHREADS,
 	CGS_PANICKY,
+	CGS_NEST,
 	CGS_NFUNCS
 };
 
@@ -34,6 +35,7 @@ uint64_t cgs_panicky_returned; // must stay 0: the Go callback panics
 
 extern void goInner(int n);
 extern void goPanicky(void);
+extern void goNest(int d);
 
 static void cgs_count(int f)
 {
@@ -158,6 +160,15 @@ void cgs_panicky(void)
 	goPanicky();
 	__atomic_store_n(&cgs_panicky_returned, 1, __ATOMIC_RELAXED);
 }
+
+// C -> Go -> C ... d cgo calls deep on one thread: calls back into goNest,
+// which calls cgs_nest(d - 1), down to cgs_nest(1).
+void cgs_nest(int d)
+{
+	cgs_count(CGS_NEST);
+	if (d > 1)
+		goNest(d - 1);
+}
 */
 import "C"
 
@@ -171,6 +182,7 @@ var cIndex = map[string]int{
 	"cgs_block_ms":       C.CGS_BLOCK_MS,
 	"cgs_spawn_pthreads": C.CGS_SPAWN_PTHREADS,
 	"cgs_panicky":        C.CGS_PANICKY,
+	"cgs_nest":           C.CGS_NEST,
 }
 
 // cCalls returns how many calls of name C counted (a plain memory read).
@@ -187,6 +199,7 @@ func cPanickyReturned() bool { return C.cgs_panicky_returned != 0 }
 func cNoop()                 { C.cgs_noop() }
 func cInner()                { C.cgs_inner() }
 func cPanicky()              { C.cgs_panicky() }
+func cNest(d int)            { C.cgs_nest(C.int(d)) }
 func cSleepUs(us int) int64  { return int64(C.cgs_sleep_us(C.int(us))) }
 func cSleep20ms() int64      { return int64(C.cgs_sleep_20ms()) }
 func cOuter(n int) int64     { return int64(C.cgs_outer(C.int(n))) }

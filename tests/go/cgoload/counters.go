@@ -40,7 +40,7 @@ func (c *counter) timed(call func() int64) {
 
 // counters holds one counter per C function cgoload calls.
 var counters = struct {
-	noop, sleepUs, sleep20ms, outer, inner, block, spawn, panicky counter
+	noop, sleepUs, sleep20ms, outer, inner, block, spawn, panicky, nest counter
 }{
 	noop:      counter{name: "cgs_noop"},
 	sleepUs:   counter{name: "cgs_sleep_us"},
@@ -50,11 +50,12 @@ var counters = struct {
 	block:     counter{name: "cgs_block_ms"},
 	spawn:     counter{name: "cgs_spawn_pthreads"},
 	panicky:   counter{name: "cgs_panicky"},
+	nest:      counter{name: "cgs_nest"},
 }
 
 func allCounters() []*counter {
 	c := &counters
-	return []*counter{&c.noop, &c.sleepUs, &c.sleep20ms, &c.outer, &c.inner, &c.block, &c.spawn, &c.panicky}
+	return []*counter{&c.noop, &c.sleepUs, &c.sleep20ms, &c.outer, &c.inner, &c.block, &c.spawn, &c.panicky, &c.nest}
 }
 
 // crossCheck compares every Go-side count with the count C kept itself.

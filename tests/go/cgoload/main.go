@@ -17,6 +17,8 @@
 //	-pthreads N           one cgs_spawn_pthreads(N, -pthread-ms) call
 //	-panic N              N calls of cgs_panicky, whose Go callback panics;
 //	                      the panic unwinds through C and is recovered in Go
+//	-nest D               one cgs_nest(D): C -> Go -> C ... D cgo calls nested
+//	                      on one thread (D calls of cgs_nest)
 //
 // Modifiers: -gc (GC pressure in the background), -stackgrow (the callback
 // recurses deeply before calling cgs_inner, so the goroutine stack is copied
@@ -46,7 +48,7 @@ type config struct {
 	sleep10us                     int
 	block, blockMs, blockEvery    int
 	pthreads, pthreadMs           int
-	panics                        int
+	panics, nest                  int
 	maxThreads, rounds            int
 	gc, stackGrow                 bool
 }
@@ -68,6 +70,7 @@ func parseFlags() *proto.Options {
 	fs.IntVar(&cfg.pthreads, "pthreads", 0, "one call of cgs_spawn_pthreads creating `N` threads in C")
 	fs.IntVar(&cfg.pthreadMs, "pthread-ms", 10, "how long each C thread of -pthreads lives, in `ms`")
 	fs.IntVar(&cfg.panics, "panic", 0, "`N` calls of cgs_panicky (the Go callback panics, recovered above the cgo call)")
+	fs.IntVar(&cfg.nest, "nest", 0, "one call of cgs_nest(`D`): C -> Go -> C ... D cgo calls nested on one thread")
 	fs.IntVar(&cfg.maxThreads, "maxthreads", 0, "debug.SetMaxThreads(`N`) (0: the runtime's default, 10000)")
 	fs.IntVar(&cfg.rounds, "rounds", 1, "repeat the whole scenario `R` times")
 	fs.BoolVar(&cfg.gc, "gc", false, "allocate and run runtime.GC() in a background goroutine during the scenario")
@@ -78,7 +81,7 @@ func parseFlags() *proto.Options {
 		usage("unexpected argument %q", flag.Arg(0))
 	}
 	for _, v := range []int{cfg.hot, cfg.sleep1ms, cfg.sleep10us, cfg.sleep20ms, cfg.callback, cfg.block,
-		cfg.blockMs, cfg.blockEvery, cfg.pthreads, cfg.pthreadMs, cfg.panics, cfg.maxThreads, cfg.rounds} {
+		cfg.blockMs, cfg.blockEvery, cfg.pthreads, cfg.pthreadMs, cfg.panics, cfg.nest, cfg.maxThreads, cfg.rounds} {
 		if v < 0 {
 			usage("counts and durations must not be negative")
 		}
@@ -152,6 +155,9 @@ func runRound() {
 		if !callPanicky() {
 			proto.Fatalf("cgs_panicky: the callback's panic was not recovered")
 		}
+	}
+	if cfg.nest > 0 {
+		callNest(cfg.nest)
 	}
 }
 
