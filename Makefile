@@ -37,7 +37,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps demo test test-matrix matrix realworld unit e2e bench clean gobins format fuzz fuzz-build FORCE
+.PHONY: all deps demo test test-matrix matrix realworld unit e2e bench soak clean gobins format fuzz fuzz-build FORCE
 .DEFAULT_GOAL := all
 
 all: $(OUTPUT)/cgoscope
@@ -112,6 +112,15 @@ test: deps
 test-matrix: deps
 	$(Q)GO=$(GO) GO119=$(GO119) ./scripts/build_matrix.sh --fetch $(OUTPUT)/go/matrix
 	$(Q)$(MAKE) --no-print-directory test
+
+# Target-safety soak: tests/go/soak (GC, stack growth in callbacks, panics across cgo, locked
+# threads, 2000 migrating goroutines, fork/exec) under the agent and under profile, SOAK_SECONDS
+# each, with exact counts (tests/e2e/soak_test.go; `make test` runs it for 20 s).
+SOAK_SECONDS ?= 300
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all gobins
+	$(Q)cd tests && CGOSCOPE=$(abspath $(OUTPUT))/cgoscope CGOSCOPE_GOBIN=$(abspath $(OUTPUT))/go \
+		CGOSCOPE_SOAK_SECONDS=$(SOAK_SECONDS) GOTOOLCHAIN=local $(GO) test -count=1 -v -timeout 0 -run 'TestSoak$$' ./e2e/
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/go/cgoload
