@@ -184,11 +184,12 @@ void discover__poll(struct discover *d)
 	struct target *tg;
 
 	tracer__poll(d->t, on_exec, d);
-	for (size_t i = 0; i < d->npending; i++)
-		consider(d, d->pending[i].pid, d->pending[i].ts_ns);
-	d->npending = 0;
+	/* the exited first: a new process may have their PID already (reuse) */
 	tg = tracer__targets(d->t, &n);
 	for (size_t i = n; i-- > 0;)
 		if (tg[i].exited)
 			tracer__remove(d->t, tg[i].pid);
+	for (size_t i = 0; i < d->npending; i++)
+		consider(d, d->pending[i].pid, d->pending[i].ts_ns);
+	d->npending = 0;
 }

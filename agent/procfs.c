@@ -42,6 +42,24 @@ int procfs__start_time(pid_t pid, __u64 *ticks)
 	return 0;
 }
 
+int procfs__state(pid_t pid, char *state)
+{
+	char buf[1024], *p;
+	FILE *f = proc_open(pid, "stat");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -EINVAL;
+	*state = p[2];
+	return 0;
+}
+
 int procfs__comm(pid_t pid, char *buf, size_t len)
 {
 	FILE *f = proc_open(pid, "comm");

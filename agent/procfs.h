@@ -9,6 +9,9 @@
 /* Process start time in clock ticks after boot (field 22 of /proc/PID/stat). Returns 0 or -errno. */
 int procfs__start_time(pid_t pid, __u64 *ticks);
 
+/* State letter of the process (field 3 of /proc/PID/stat: R, S, Z, ...). Returns 0 or -errno. */
+int procfs__state(pid_t pid, char *state);
+
 /* The command name (/proc/PID/comm, without newline). Returns 0 or -errno. */
 int procfs__comm(pid_t pid, char *buf, size_t len);
 

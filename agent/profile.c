@@ -151,6 +151,17 @@ static int add_exe_procs(struct tracer *t)
 	return added;
 }
 
+/* -e of a file that could never be traced fails at once instead of waiting for processes. */
+static int check_exe(void)
+{
+	char err[256];
+	int ret = tracer__check_binary(env.exe, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "cgoscope: cannot trace %s: %s\n", env.exe, err);
+	return ret;
+}
+
 static int attach_all(struct tracer *t)
 {
 	char err[256];
@@ -270,6 +281,8 @@ int cmd_profile(int argc, char **argv)
 	if (err)
 		return 2;
 	topts->per_pid = !env.exe;
+	if (env.exe && check_exe())
+		return 1;
 	err = tracer__open(topts, &t);
 	if (err)
 		return 1;

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "calib.h"
+#include "caps.h"
 #include "cgoscope.skel.h"
 #include "clock.h"
 #include "cnames.h"
@@ -100,9 +101,17 @@ static int load(struct tracer *t)
 
 int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 {
-	struct tracer *t = calloc(1, sizeof(*t));
+	struct tracer *t;
+	char missing[512];
 	int err;
 
+	/* refuse to run half-working: say what is missing before loading anything */
+	if (caps__check(missing, sizeof(missing)) == -EPERM) {
+		fprintf(stderr, "cgoscope: missing capabilities: %s; run as root or grant them "
+				"(README: Deployment)\n", missing);
+		return -EPERM;
+	}
+	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	t->opts = *opts;
@@ -155,15 +164,15 @@ void tracer__close(struct tracer *t)
 	free(t);
 }
 
-/* Opens and checks the Go binary of pid; err explains a refusal. */
-static int binary_inspect(struct binary *b, char *err, size_t errlen)
+/* Opens and checks the Go binary at path (b->path, or a file); err explains a refusal. */
+static int binary_inspect(struct binary *b, const char *path, char *err, size_t errlen)
 {
 	int major, minor, ret;
 
-	b->gb = gobin__open(b->path);
+	b->gb = gobin__open(path);
 	if (!b->gb) {
 		ret = -errno;
-		snprintf(err, errlen, "cannot read %s: %s", b->path,
+		snprintf(err, errlen, "cannot read %s: %s", path,
 			 ret == -ENOEXEC ? "not a valid ELF file" : strerror(-ret));
 		return ret;
 	}
@@ -184,6 +193,15 @@ static int binary_inspect(struct binary *b, char *err, size_t errlen)
 	} else if (ret) {
 		snprintf(err, errlen, "no probe site found in runtime.cgocall: %s", strerror(-ret));
 	}
+	return ret;
+}
+
+int tracer__check_binary(const char *path, char *err, size_t errlen)
+{
+	struct binary b = { 0 };
+	int ret = binary_inspect(&b, path, err, errlen);
+
+	gobin__close(b.gb);
 	return ret;
 }
 
@@ -341,7 +359,7 @@ static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *er
 		ret = -ENOSPC;
 		goto fail;
 	}
-	ret = binary_inspect(b, err, errlen);
+	ret = binary_inspect(b, b->path, err, errlen);
 	if (!ret && t->opts.force_fallback)
 		ret = probes__plan(b->gb, true, &b->plan);
 	if (ret)
@@ -430,6 +448,14 @@ static int seed_threads(struct tracer *t, struct target *tg)
 	return -EAGAIN;
 }
 
+/* Whether pid has exited (gone, or a zombie: either has no /proc/PID/exe). */
+static bool gone(pid_t pid)
+{
+	char state = 0;
+
+	return procfs__state(pid, &state) || state == 'Z' || state == 'X';
+}
+
 static int target_init(struct tracer *t, struct target *tg, pid_t pid, char *err, size_t errlen)
 {
 	struct stat st;
@@ -479,6 +505,11 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 		return -ESRCH;
 	}
 	ret = target_init(t, &tg, pid, err, errlen);
+	if (ret && ret != -ESRCH && gone(pid)) {
+		/* /proc/PID/exe vanished under us: neither a failure nor a verdict on the binary */
+		snprintf(err, errlen, "PID %d exited during attach", pid);
+		return -ESRCH;
+	}
 	if (ret)
 		return ret;
 	if (t->ntargets == t->cap) {

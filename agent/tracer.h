@@ -86,7 +86,8 @@ struct probe_cost {
 /*
  * Opens and loads the BPF object and attaches the thread tracepoints.
  * Returns 0 and sets *out, or -errno (messages on stderr explain: not root,
- * no BTF, BPF refused).
+ * no BTF, BPF refused). First checks the capabilities (caps.h): -EPERM, with
+ * one line naming every missing one, before anything is loaded.
  */
 int tracer__open(const struct tracer_opts *opts, struct tracer **out);
 
@@ -100,6 +101,13 @@ void tracer__close(struct tracer *t);
  * a Go binary), -ENOTSUP (Go without cgo, or too old), -EACCES, -EEXIST.
  */
 int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen);
+
+/*
+ * Checks the binary at path as tracer__add() would, without a process or
+ * BPF: a valid ELF, Go, with cgo, a supported version with probe sites.
+ * Returns 0 or the -errno of tracer__add() with a human message in err.
+ */
+int tracer__check_binary(const char *path, char *err, size_t errlen);
 
 /* Stops tracing pid and forgets its data. Returns 0 or -ENOENT. */
 int tracer__remove(struct tracer *t, pid_t pid);

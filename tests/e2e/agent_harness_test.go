@@ -262,9 +262,7 @@ func (a *Agent) cleanup() {
 // (a goroutine blocked in C for a minute); its exit status is not checked.
 func (w *Workload) Kill() {
 	w.stopped = true
-	if !w.exited() {
-		_ = w.cmd.Process.Kill()
-	}
+	w.signal(syscall.SIGKILL)
 	<-w.done
 }
 

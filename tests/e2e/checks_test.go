@@ -31,7 +31,13 @@ type traceRun struct {
 func traceWorkload(t *testing.T, name string, args []string, profArgs ...string) *traceRun {
 	t.Helper()
 	requireRoot(t)
-	w := startWorkload(t, name, args...)
+	return traceStarted(t, startWorkload(t, name, args...), profArgs...)
+}
+
+// traceStarted is traceWorkload of a workload the test started itself
+// (startWorkloadAt, startWorkloadCmd).
+func traceStarted(t *testing.T, w *Workload, profArgs ...string) *traceRun {
+	t.Helper()
 	tr := runProfile(t, append([]string{"-p", itoa(w.Pid)}, profArgs...)...)
 	w.Start()
 	return &traceRun{w: w, tr: tr, truth: w.WaitTruth(truthTimeout)}

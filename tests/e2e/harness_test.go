@@ -232,7 +232,9 @@ func (p *process) signal(sig syscall.Signal) {
 // Workload is a running ground-truth program from tests/go.
 type Workload struct {
 	process
-	Pid     int
+	Pid     int            // on the host
+	NsPid   int            // in the workload's own pid namespace (the READY line): Pid unless it runs in a container
+	target  *os.Process    // where signals go: the workload, also when cmd is a wrapper (unshare)
 	stdin   io.WriteCloser // held open: the workload exits on its EOF
 	stdout  *syncBuffer    // every stdout line, for failure messages
 	ready   chan int
@@ -245,13 +247,29 @@ type Workload struct {
 // latest.
 func startWorkload(t *testing.T, name string, args ...string) *Workload {
 	t.Helper()
+	return startWorkloadAt(t, workloadBin(t, name), args...)
+}
+
+// startWorkloadAt is startWorkload of the binary at path (a copy of a
+// workload, which the test may then delete or replace).
+func startWorkloadAt(t *testing.T, path string, args ...string) *Workload {
+	t.Helper()
+	return startWorkloadCmd(t, filepath.Base(path), exec.Command(path, args...), nil)
+}
+
+// startWorkloadCmd is startWorkload of cmd, which runs workload name itself
+// (hostPid nil) or through a wrapper such as unshare that puts it in another
+// pid namespace: then hostPid returns the host pid of the process whose
+// READY line said nsPid, and signals go to that process.
+func startWorkloadCmd(t *testing.T, name string, cmd *exec.Cmd, hostPid func(nsPid int) (int, error)) *Workload {
+	t.Helper()
 	w := &Workload{
 		process: process{t: t, what: "workload " + name, stderr: &syncBuffer{}, done: make(chan struct{})},
 		stdout:  &syncBuffer{},
 		ready:   make(chan int, 1),
 		truth:   make(chan proto.Truth, 1),
 	}
-	w.cmd = exec.Command(workloadBin(t, name), args...)
+	w.cmd = cmd
 	w.cmd.Stderr = w.stderr
 	stdout, err := w.cmd.StdoutPipe()
 	if err != nil {
@@ -267,16 +285,37 @@ func startWorkload(t *testing.T, name string, args ...string) *Workload {
 	t.Cleanup(w.Stop)
 
 	select {
-	case w.Pid = <-w.ready:
+	case w.NsPid = <-w.ready:
 	case <-w.done:
 		t.Fatalf("%s exited before READY (%v)\nstdout:\n%s\nstderr:\n%s", w.what, w.err, w.stdout, w.stderr)
 	case <-time.After(readyTimeout):
 		t.Fatalf("%s printed no READY within %v\nstdout:\n%s", w.what, readyTimeout, w.stdout)
 	}
-	if w.Pid != w.cmd.Process.Pid {
+	w.Pid, w.target = w.NsPid, w.cmd.Process
+	if hostPid != nil {
+		pid, err := hostPid(w.NsPid)
+		if err != nil {
+			t.Fatalf("%s: the host pid of READY %d: %v", w.what, w.NsPid, err)
+		}
+		if w.target, err = os.FindProcess(pid); err != nil {
+			t.Fatal(err)
+		}
+		w.Pid = pid
+	} else if w.Pid != w.cmd.Process.Pid {
 		t.Fatalf("%s: READY %d, but its pid is %d", w.what, w.Pid, w.cmd.Process.Pid)
 	}
 	return w
+}
+
+// signal sends sig to the workload (not to a wrapper around it) unless it
+// has already ended.
+func (w *Workload) signal(sig syscall.Signal) {
+	switch {
+	case w.target == nil: // stopped before READY
+		w.process.signal(sig)
+	case !w.exited():
+		_ = w.target.Signal(sig)
+	}
 }
 
 // readStdout passes READY and TRUTH on to the test, then waits for the process.
@@ -323,7 +362,7 @@ func cut(s, prefix string) (string, bool) {
 // Start tells the workload to run its scenario (SIGUSR1).
 func (w *Workload) Start() {
 	w.t.Helper()
-	if err := w.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+	if err := w.target.Signal(syscall.SIGUSR1); err != nil {
 		w.t.Fatalf("starting the scenario of %s: %v", w.what, err)
 	}
 }

@@ -283,19 +283,26 @@ func (tr *Tracer) cleanup() {
 // runs longer than exitTimeout.
 func runCgoscope(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runCommand(t, cgoscopeBin(t), args...)
+}
+
+// runCommand is runCgoscope of another command (one that runs cgoscope:
+// setpriv).
+func runCommand(t *testing.T, bin string, args ...string) (int, string, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), exitTimeout)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, cgoscopeBin(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
-		t.Fatalf("cgoscope %s did not end within %v", strings.Join(args, " "), exitTimeout)
+		t.Fatalf("%s %s did not end within %v", bin, strings.Join(args, " "), exitTimeout)
 	case !errors.As(err, &exit) || !exit.Exited():
-		t.Fatalf("cgoscope %s: %v\nstderr:\n%s", strings.Join(args, " "), err, &stderr)
+		t.Fatalf("%s %s: %v\nstderr:\n%s", bin, strings.Join(args, " "), err, &stderr)
 	}
 	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
 }
