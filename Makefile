@@ -127,8 +127,15 @@ demo: deps
 	$(Q)./scripts/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all gobins
+	$(Q)$(MAKE) --no-print-directory all gobins $(OUTPUT)/bench/prom_bench
 	$(Q)./scripts/bench.sh
+	$(Q)./scripts/bench_agent.sh
+
+# /metrics render time without BPF (scripts/bench_agent.sh runs it).
+$(OUTPUT)/bench/prom_bench: tests/bench/prom_bench.c $(LIB_OBJS) $(OUTPUT)/.build-flags
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@
 
 # libFuzzer harnesses (clang): the ELF/pclntab/buildinfo readers, probe planning, x86
 # decoding, demangling. `make fuzz` runs each for FUZZ_SECONDS; test_fuzz_short.sh runs briefly.

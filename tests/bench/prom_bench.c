@@ -1,0 +1,145 @@
+/*
+ * prom_bench.c - how long the agent takes to render /metrics and /api/v1/processes for a
+ * synthetic snapshot of PROCS processes x FUNCS C functions with full histograms (every
+ * bucket used): no BPF, only the renderers the agent calls on each scrape.
+ *
+ *   prom_bench [PROCS [FUNCS [ITERATIONS]]]     (default 50 20 1000)
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "json.h"
+#include "prom.h"
+#include "snapshot.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void fill_func(struct func_snap *f, size_t p, size_t i)
+{
+	snprintf(f->name, sizeof(f->name), "cgs_function_%02zu", i);
+	f->addr = 0x4a1000 + 0x40 * i;
+	for (unsigned int b = 0; b < CGOSCOPE_NBUCKETS; b++) {
+		__u64 n = 1 + (p * 7 + i * 13 + b * 31) % 997;
+
+		f->buckets[b] = n;
+		f->calls += n;
+		f->total_ns += n * (3ULL << b) / 2;
+	}
+	f->max_ns = (2ULL << (CGOSCOPE_NBUCKETS - 1)) - 1;
+	f->inflight = i % 3 == 0;
+}
+
+static int fill(struct snapshot *snap, size_t nprocs, size_t nfuncs)
+{
+	memset(snap, 0, sizeof(*snap));
+	snap->wall_time = 1795000000.25;
+	snap->duration_s = 60;
+	snap->long_ns = 1000000000ULL;
+	snap->procs = calloc(nprocs, sizeof(*snap->procs));
+	if (!snap->procs)
+		return -ENOMEM;
+	snap->nprocs = nprocs;
+	for (size_t p = 0; p < nprocs; p++) {
+		struct proc_snap *ps = &snap->procs[p];
+
+		ps->funcs = calloc(nfuncs, sizeof(*ps->funcs));
+		if (!ps->funcs)
+			return -ENOMEM;
+		ps->nfuncs = nfuncs;
+		/* sorted by total_ns, descending, like stats__collect() leaves them */
+		for (size_t i = 0; i < nfuncs; i++) {
+			fill_func(&ps->funcs[i], p, i);
+			ps->calls += ps->funcs[i].calls;
+			ps->inflight += ps->funcs[i].inflight;
+		}
+		ps->pid = 100000 + (__u32)p;
+		ps->nspid = ps->pid;
+		snprintf(ps->comm, sizeof(ps->comm), "manyfuncs");
+		snprintf(ps->exe, sizeof(ps->exe), "/srv/app-%02zu/bin/manyfuncs", p);
+		snprintf(ps->go_version, sizeof(ps->go_version), "go1.26.8");
+		if (p % 2)
+			snprintf(ps->container_id, sizeof(ps->container_id), "%064zx", p);
+		ps->placement = "call-sites";
+		ps->probe_cost_ns = 13000;
+		ps->span_floor_ns = 1200;
+		ps->exact_calls = (__s64)ps->calls;
+		ps->runtime_view = true;
+		ps->sampling_ratio = 1;
+		ps->probe_overhead = 0.0013;
+		ps->inflight_peak = ps->inflight + 2;
+		ps->threads = (struct threads_snap){ 8, 9, 9, 0, 1, 0 };
+		ps->gomaxprocs = 2;
+		ps->max_threads = 10000;
+		ps->verdict = VERDICT_OK;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t nprocs = argc > 1 ? strtoul(argv[1], NULL, 10) : 50;
+	size_t nfuncs = argc > 2 ? strtoul(argv[2], NULL, 10) : 20;
+	long iters = argc > 3 ? strtol(argv[3], NULL, 10) : 1000;
+	struct prom_opts po = { .scrape_duration_s = 0.002, .max_functions = 50 };
+	double prom_min = 1e9, prom_sum = 0, json_min = 1e9, json_sum = 0;
+	size_t prom_len = 0, json_len = 0;
+	struct snapshot snap;
+
+	if (!nprocs || !nfuncs || iters < 1) {
+		fprintf(stderr, "usage: prom_bench [PROCS [FUNCS [ITERATIONS]]]\n");
+		return 2;
+	}
+	if (fill(&snap, nprocs, nfuncs)) {
+		fprintf(stderr, "prom_bench: out of memory\n");
+		return 1;
+	}
+	for (long it = 0; it < iters; it++) {
+		char *text, *doc;
+		json_t *j;
+		double t0, prom_s, json_s;
+
+		t0 = now_s();
+		if (prom__render(&snap, &po, &text, &prom_len)) {
+			fprintf(stderr, "prom_bench: prom__render failed\n");
+			return 1;
+		}
+		prom_s = now_s() - t0;
+		free(text);
+		/* what /api/v1/processes does: json__snapshot() then json_dumps() */
+		t0 = now_s();
+		j = json__snapshot(&snap);
+		doc = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : NULL;
+		json_s = now_s() - t0;
+		if (!doc) {
+			fprintf(stderr, "prom_bench: json__snapshot failed\n");
+			return 1;
+		}
+		json_len = strlen(doc);
+		free(doc);
+		json_decref(j);
+		prom_sum += prom_s;
+		json_sum += json_s;
+		if (prom_s < prom_min)
+			prom_min = prom_s;
+		if (json_s < json_min)
+			json_min = json_s;
+	}
+	printf("render time, synthetic snapshot of %zu processes x %zu functions, full histograms "
+	       "(%d buckets), %ld iterations\n", nprocs, nfuncs, CGOSCOPE_NBUCKETS, iters);
+	printf("  %-36s %10s %10s %10s\n", "", "mean (ms)", "min (ms)", "bytes");
+	printf("  %-36s %10.3f %10.3f %10zu\n", "/metrics: prom__render", 1e3 * prom_sum / iters,
+	       1e3 * prom_min, prom_len);
+	printf("  %-36s %10.3f %10.3f %10zu\n", "/api/v1/processes: json__snapshot+dump",
+	       1e3 * json_sum / iters, 1e3 * json_min, json_len);
+	snapshot__free(&snap);
+	return 0;
+}
