@@ -194,12 +194,16 @@ func TestSoak(t *testing.T) {
 	})
 
 	t.Run("profile", func(t *testing.T) {
-		run := traceWorkload(t, "soak", args, "--json")
-		st := readSoakStats(t, run.w)
-		run.tr.Stop()
-		run.w.Stop()
-		prof := run.tr.JSON()
-		proc := prof.Process(t, run.w.Pid)
+		// traceWorkload, with a TRUTH timeout that allows for the soak's length
+		w := startWorkload(t, "soak", args...)
+		tr := runProfile(t, "-p", itoa(w.Pid), "--json")
+		w.Start()
+		truth := w.WaitTruth(truthWait)
+		st := readSoakStats(t, w)
+		tr.Stop()
+		w.Stop()
+		prof := tr.JSON()
+		proc := prof.Process(t, w.Pid)
 		got := soakTotals{calls: map[string]uint64{}, exact: -1, drops: prof.Drops}
 		for _, f := range proc.Functions {
 			got.calls[f.Name] = f.Calls
@@ -208,6 +212,6 @@ func TestSoak(t *testing.T) {
 		if proc.ExactCalls != nil {
 			got.exact = *proc.ExactCalls
 		}
-		checkSoak(t, "profile", run.truth, st, got)
+		checkSoak(t, "profile", truth, st, got)
 	})
 }
