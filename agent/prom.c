@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hist.h"
@@ -16,18 +17,12 @@ struct family {
 	const char *help;
 };
 
-/* The label set of one sample: process labels, then function, then one extra pair. */
-struct labels {
-	const struct proc_snap *p; /* NULL: no process labels */
-	const char *function;      /* NULL: none */
-	const char *key;           /* NULL: no extra pair */
-	const char *val;
-};
-
 /* Functions of one process as exported: kept ones, then "other" holding the folded rest. */
 struct fview {
 	const struct proc_snap *p;
 	const struct func_snap **funcs;
+	char *set; /* the process label set, rendered once */
+	char **fsets; /* per kept function: set plus function="name" */
 	size_t n;
 	size_t folded; /* by stats and by our cap */
 	struct func_snap other;
@@ -152,89 +147,152 @@ static const char *fmt_double(char buf[NUM_LEN], double v)
 	return buf;
 }
 
+/* Decimal digits of v (the hot path of a scrape: one per bucket line, so no snprintf). */
 static const char *fmt_u64(char buf[NUM_LEN], __u64 v)
 {
-	snprintf(buf, NUM_LEN, "%llu", (unsigned long long)v);
-	return buf;
+	char *p = buf + NUM_LEN - 1;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
 }
 
+/* Writes s with the three characters the text format escapes in label values escaped. */
 static void put_escaped(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\\\", f);
-		else if (*s == '"')
-			fputs("\\\"", f);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
+	size_t run;
+
+	for (;;) {
+		run = strcspn(s, "\\\"\n");
+		fwrite(s, 1, run, f);
+		s += run;
+		if (!*s)
+			return;
+		fputs(*s == '\n' ? "\\n" : *s == '"' ? "\\\"" : "\\\\", f);
+		s++;
 	}
 }
 
 static void put_label(FILE *f, int *n, const char *key, const char *val)
 {
-	fprintf(f, "%c%s=\"", (*n)++ ? ',' : '{', key);
+	if ((*n)++)
+		fputc(',', f);
+	fprintf(f, "%s=\"", key);
 	put_escaped(f, val);
 	fputc('"', f);
 }
 
-static void put_labels(FILE *f, const struct labels *l)
+/*
+ * A label set rendered once, escaped, without braces ("pid=\"1\",comm=\"x\""): base
+ * (may be NULL) then key=val when key is not NULL. Returns a malloc'd string or NULL.
+ */
+static char *labelset_new(const char *base, const char *key, const char *val)
 {
-	char pid[NUM_LEN];
+	char *text = NULL;
+	size_t len = 0;
 	int n = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	if (l->p) {
-		put_label(f, &n, "pid", fmt_u64(pid, l->p->pid));
-		put_label(f, &n, "comm", l->p->comm);
-		put_label(f, &n, "exe", l->p->exe);
-		put_label(f, &n, "go_version", l->p->go_version);
-		if (l->p->container_id[0])
-			put_label(f, &n, "container_id", l->p->container_id);
+	if (!f)
+		return NULL;
+	if (base && *base) {
+		fputs(base, f);
+		n = 1;
 	}
-	if (l->function)
-		put_label(f, &n, "function", l->function);
-	if (l->key)
-		put_label(f, &n, l->key, l->val);
-	if (n)
-		fputc('}', f);
+	if (key)
+		put_label(f, &n, key, val);
+	if (ferror(f)) {
+		fclose(f);
+		free(text);
+		return NULL;
+	}
+	return fclose(f) ? NULL : text;
 }
 
-static void put_sample(FILE *f, const char *name, const char *suffix, const struct labels *l,
-		       const char *value)
+/* The process labels {pid,comm,exe,go_version[,container_id]} as a label set. */
+static char *proc_labelset_new(const struct proc_snap *p)
 {
-	fprintf(f, "%s%s", name, suffix);
-	put_labels(f, l);
-	fprintf(f, " %s\n", value);
+	char *text = NULL, pid[NUM_LEN];
+	size_t len = 0;
+	int n = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	snprintf(pid, sizeof(pid), "%u", (unsigned int)p->pid);
+	put_label(f, &n, "pid", pid);
+	put_label(f, &n, "comm", p->comm);
+	put_label(f, &n, "exe", p->exe);
+	put_label(f, &n, "go_version", p->go_version);
+	if (p->container_id[0])
+		put_label(f, &n, "container_id", p->container_id);
+	if (ferror(f)) {
+		fclose(f);
+		free(text);
+		return NULL;
+	}
+	return fclose(f) ? NULL : text;
+}
+
+/*
+ * One sample: name suffix{set,key="val"} value. set is a pre-rendered label
+ * set (NULL or "" for none); val is escaped here; key NULL adds no pair.
+ */
+static void put_sample(FILE *f, const char *name, const char *suffix, const char *set,
+		       const char *key, const char *val, const char *value)
+{
+	bool has_set = set && *set;
+
+	fputs(name, f);
+	fputs(suffix, f);
+	if (has_set || key) {
+		fputc('{', f);
+		if (has_set)
+			fputs(set, f);
+		if (key) {
+			if (has_set)
+				fputc(',', f);
+			fputs(key, f);
+			fputs("=\"", f);
+			put_escaped(f, val);
+			fputc('"', f);
+		}
+		fputc('}', f);
+	}
+	fputc(' ', f);
+	fputs(value, f);
+	fputc('\n', f);
 }
 
 static void put_agent(FILE *f, const struct snapshot *snap, const struct prom_opts *opts)
 {
-	struct labels l = { .key = "version", .val = opts->build_version };
+	const char *version = opts->build_version ? opts->build_version : CGOSCOPE_VERSION;
 	char num[NUM_LEN];
 	int i;
 
-	if (!l.val)
-		l.val = CGOSCOPE_VERSION;
 	put_family(f, &build_info);
-	put_sample(f, build_info.name, "", &l, "1");
-	l = (struct labels){ 0 };
+	put_sample(f, build_info.name, "", NULL, "version", version, "1");
 	put_family(f, &procs_traced);
-	put_sample(f, procs_traced.name, "", &l, fmt_u64(num, snap->nprocs));
+	put_sample(f, procs_traced.name, "", NULL, NULL, NULL, fmt_u64(num, snap->nprocs));
 	put_family(f, &attach_failures);
-	put_sample(f, attach_failures.name, "", &l, fmt_u64(num, opts->attach_failures));
+	put_sample(f, attach_failures.name, "", NULL, NULL, NULL,
+		   fmt_u64(num, opts->attach_failures));
 	put_family(f, &bpf_drops);
-	for (i = 0; i < CGOSCOPE_DROP__MAX; i++) {
-		l = (struct labels){ .key = "cause", .val = snapshot__drop_name(i) };
-		put_sample(f, bpf_drops.name, "", &l, fmt_u64(num, snap->drops[i]));
-	}
-	l = (struct labels){ 0 };
+	for (i = 0; i < CGOSCOPE_DROP__MAX; i++)
+		put_sample(f, bpf_drops.name, "", NULL, "cause", snapshot__drop_name(i),
+			   fmt_u64(num, snap->drops[i]));
 	put_family(f, &scrape_duration);
-	put_sample(f, scrape_duration.name, "", &l, fmt_double(num, opts->scrape_duration_s));
+	put_sample(f, scrape_duration.name, "", NULL, NULL, NULL,
+		   fmt_double(num, opts->scrape_duration_s));
 	put_family(f, &attach_latency);
-	put_sample(f, attach_latency.name, "", &l, fmt_double(num, opts->attach_latency_s));
+	put_sample(f, attach_latency.name, "", NULL, NULL, NULL,
+		   fmt_double(num, opts->attach_latency_s));
 	put_family(f, &discovery_dropped);
-	put_sample(f, discovery_dropped.name, "", &l, fmt_u64(num, opts->discovery_dropped));
+	put_sample(f, discovery_dropped.name, "", NULL, NULL, NULL,
+		   fmt_u64(num, opts->discovery_dropped));
 }
 
 /* Value of a per-process metric. */
@@ -290,66 +348,70 @@ static void put_proc_family(FILE *f, const struct fview *views, size_t n, enum p
 
 	put_family(f, fam);
 	for (i = 0; i < n; i++) {
-		struct labels l = { .p = views[i].p };
 		double v = proc_value(&views[i], m);
 
 		if (isnan(v))
 			continue; /* unknown: no series */
-		put_sample(f, fam->name, "", &l, fmt_double(num, v));
+		put_sample(f, fam->name, "", views[i].set, NULL, NULL, fmt_double(num, v));
 	}
+}
+
+/* The text of every finite bucket bound, in seconds, formatted once per render. */
+struct le_table {
+	char le[CGOSCOPE_NBUCKETS - 1][NUM_LEN];
+};
+
+static void le_table_init(struct le_table *t)
+{
+	unsigned int i;
+	char buf[NUM_LEN];
+
+	for (i = 0; i < CGOSCOPE_NBUCKETS - 1; i++)
+		snprintf(t->le[i], NUM_LEN, "%s", fmt_double(buf, (double)hist__upper_ns(i) / 1e9));
 }
 
 /*
  * Cumulative buckets for every slot but the last, whose values are capped
  * into it and so have no finite upper bound: they are counted by +Inf only.
  */
-static void put_histogram(FILE *f, const char *name, const struct labels *base,
+static void put_histogram(FILE *f, const char *name, const char *set, const struct le_table *t,
 			  const struct func_snap *fn)
 {
 	__u64 cum = 0, count = hist__count(fn->buckets);
-	struct labels l = *base;
-	char num[NUM_LEN], le[NUM_LEN];
+	char num[NUM_LEN];
 	unsigned int i;
 
 	if (fn->calls > count)
 		count = fn->calls;
-	l.key = "le";
 	for (i = 0; i < CGOSCOPE_NBUCKETS - 1; i++) {
 		cum += fn->buckets[i];
-		l.val = fmt_double(le, (double)hist__upper_ns(i) / 1e9);
-		put_sample(f, name, "_bucket", &l, fmt_u64(num, cum));
+		put_sample(f, name, "_bucket", set, "le", t->le[i], fmt_u64(num, cum));
 	}
-	l.val = "+Inf";
-	put_sample(f, name, "_bucket", &l, fmt_u64(num, count));
-	put_sample(f, name, "_sum", base, fmt_double(num, (double)fn->total_ns / 1e9));
-	put_sample(f, name, "_count", base, fmt_u64(num, count));
+	put_sample(f, name, "_bucket", set, "le", "+Inf", fmt_u64(num, count));
+	put_sample(f, name, "_sum", set, NULL, NULL, fmt_double(num, (double)fn->total_ns / 1e9));
+	put_sample(f, name, "_count", set, NULL, NULL, fmt_u64(num, count));
 }
 
-static void put_func_sample(FILE *f, enum func_metric m, const struct labels *l,
-			    const struct func_snap *fn)
+static void put_func_family(FILE *f, const struct fview *views, size_t n, enum func_metric m,
+			    const struct le_table *t)
 {
 	const char *name = func_families[m].name;
 	char num[NUM_LEN];
-
-	if (m == FM_CALLS)
-		put_sample(f, name, "", l, fmt_u64(num, fn->calls));
-	else if (m == FM_DURATION)
-		put_histogram(f, name, l, fn);
-	else
-		put_sample(f, name, "", l, fmt_u64(num, fn->inflight));
-}
-
-static void put_func_family(FILE *f, const struct fview *views, size_t n, enum func_metric m)
-{
 	size_t i, j;
 
 	put_family(f, &func_families[m]);
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < views[i].n; j++) {
 			const struct func_snap *fn = views[i].funcs[j];
-			struct labels l = { .p = views[i].p, .function = fn->name };
+			const char *set = views[i].fsets[j];
 
-			put_func_sample(f, m, &l, fn);
+			if (m == FM_CALLS)
+				put_sample(f, name, "", set, NULL, NULL, fmt_u64(num, fn->calls));
+			else if (m == FM_DURATION)
+				put_histogram(f, name, set, t, fn);
+			else
+				put_sample(f, name, "", set, NULL, NULL,
+					   fmt_u64(num, fn->inflight));
 		}
 	}
 }
@@ -367,6 +429,19 @@ static void fold_into(struct func_snap *other, const struct func_snap *f)
 		other->buckets[i] += f->buckets[i];
 }
 
+/* Renders the label set of every kept function of v. */
+static int view_sets(struct fview *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		v->fsets[i] = labelset_new(v->set, "function", v->funcs[i]->name);
+		if (!v->fsets[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /*
  * Applies the cap: keeps the first max-1 functions (the snapshot is sorted by
  * total time) and folds the rest, and any "other" the stats module made, into v->other.
@@ -378,12 +453,14 @@ static int view_build(struct fview *v, const struct proc_snap *p, unsigned int m
 	v->p = p;
 	v->folded = p->folded;
 	v->funcs = calloc(p->nfuncs + 1, sizeof(*v->funcs));
-	if (!v->funcs)
+	v->fsets = calloc(p->nfuncs + 1, sizeof(*v->fsets));
+	v->set = proc_labelset_new(p);
+	if (!v->funcs || !v->fsets || !v->set)
 		return -ENOMEM;
 	if (!max || p->nfuncs <= max) {
 		for (i = 0; i < p->nfuncs; i++)
 			v->funcs[v->n++] = &p->funcs[i];
-		return 0;
+		return view_sets(v);
 	}
 	snprintf(v->other.name, sizeof(v->other.name), OTHER);
 	for (i = 0; i < p->nfuncs; i++) {
@@ -399,15 +476,20 @@ static int view_build(struct fview *v, const struct proc_snap *p, unsigned int m
 			v->folded++;
 	}
 	v->funcs[v->n++] = &v->other;
-	return 0;
+	return view_sets(v);
 }
 
 static void views_free(struct fview *views, size_t n)
 {
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; views && i < n; i++)
+	for (i = 0; views && i < n; i++) {
+		for (j = 0; views[i].fsets && j < views[i].n; j++)
+			free(views[i].fsets[j]);
+		free(views[i].fsets);
+		free(views[i].set);
 		free(views[i].funcs);
+	}
 	free(views);
 }
 
@@ -428,13 +510,15 @@ static struct fview *views_build(const struct snapshot *snap, unsigned int max)
 static void put_all(FILE *f, const struct snapshot *snap, const struct prom_opts *opts,
 		    const struct fview *views)
 {
+	struct le_table t;
 	int m;
 
+	le_table_init(&t);
 	put_agent(f, snap, opts);
 	for (m = 0; m < PM__MAX; m++)
 		put_proc_family(f, views, snap->nprocs, m);
 	for (m = 0; m < FM__MAX; m++)
-		put_func_family(f, views, snap->nprocs, m);
+		put_func_family(f, views, snap->nprocs, m, &t);
 }
 
 int prom__render(const struct snapshot *snap, const struct prom_opts *opts, char **text,
@@ -457,6 +541,7 @@ int prom__render(const struct snapshot *snap, const struct prom_opts *opts, char
 		views_free(views, snap->nprocs);
 		return -ENOMEM;
 	}
+	__fsetlocking(f, FSETLOCKING_BYCALLER); /* one thread writes this stream */
 	put_all(f, snap, opts ? opts : &defaults, views);
 	if (ferror(f))
 		err = -EIO;

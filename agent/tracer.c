@@ -33,7 +33,15 @@ struct tracer {
 	tracer_exec_fn exec_cb;
 	void *exec_ctx;
 	int newly_exited;
+	double next_liveness; /* when /proc is next asked whether targets still live */
 };
+
+/*
+ * Exits normally arrive as ring-buffer events; reading /proc/PID/stat of every
+ * target is the safety net for a lost event (counted as a ringbuf drop) and for
+ * PID reuse, so it runs this often rather than on every poll.
+ */
+#define LIVENESS_S 0.25
 
 static int handle_event(void *ctx, void *data, size_t len)
 {
@@ -592,8 +600,13 @@ int tracer__poll(struct tracer *t, tracer_exec_fn exec_cb, void *ctx)
 {
 	t->exec_cb = exec_cb;
 	t->exec_ctx = ctx;
+	double now = clock__mono_s();
+	bool check = now >= t->next_liveness;
+
 	t->newly_exited = 0;
 	ring_buffer__consume(t->rb);
+	if (check)
+		t->next_liveness = now + LIVENESS_S;
 	for (size_t i = 0; i < t->ntargets; i++) {
 		struct target *tg = &t->targets[i];
 		__u64 start;
@@ -601,7 +614,7 @@ int tracer__poll(struct tracer *t, tracer_exec_fn exec_cb, void *ctx)
 		if (tg->exited)
 			continue;
 		/* gone, or the PID now belongs to another process */
-		if (procfs__start_time(tg->pid, &start) || start != tg->start_time) {
+		if (check && (procfs__start_time(tg->pid, &start) || start != tg->start_time)) {
 			tg->exited = true;
 			t->newly_exited++;
 			continue;

@@ -113,8 +113,10 @@ int tracer__check_binary(const char *path, char *err, size_t errlen);
 int tracer__remove(struct tracer *t, pid_t pid);
 
 /*
- * Drains pending events and checks the traced processes; marks those that
- * ended as exited (their data stays until tracer__remove). Returns the number
+ * Drains pending events (exits arrive there) and, at most every 0.25 s, asks
+ * /proc whether each traced process still lives as itself (a lost exit event,
+ * PID reuse); marks those that ended as exited (their data stays until
+ * tracer__remove). Returns the number
  * of processes that were newly found exited. With exec_cb, calls it for every
  * exec event (pid of the process that exec'd, and when, on the monotonic clock).
  */

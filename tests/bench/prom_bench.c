@@ -4,6 +4,9 @@
  * bucket used): no BPF, only the renderers the agent calls on each scrape.
  *
  *   prom_bench [PROCS [FUNCS [ITERATIONS]]]     (default 50 20 1000)
+ *
+ * With PROM_BENCH_DUMP=FILE in the environment the /metrics text is also written to FILE
+ * (to compare renderers byte for byte).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -84,6 +87,21 @@ static int fill(struct snapshot *snap, size_t nprocs, size_t nfuncs)
 	return 0;
 }
 
+static int dump_text(const char *text, size_t len)
+{
+	const char *path = getenv("PROM_BENCH_DUMP");
+	FILE *f;
+
+	if (!path)
+		return 0;
+	f = fopen(path, "w");
+	if (!f || fwrite(text, 1, len, f) != len || fclose(f)) {
+		fprintf(stderr, "prom_bench: cannot write %s\n", path);
+		return -EIO;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t nprocs = argc > 1 ? strtoul(argv[1], NULL, 10) : 50;
@@ -113,6 +131,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		prom_s = now_s() - t0;
+		if (it == 0 && dump_text(text, prom_len))
+			return 1;
 		free(text);
 		/* what /api/v1/processes does: json__snapshot() then json_dumps() */
 		t0 = now_s();
