@@ -25,6 +25,7 @@ struct rejected {
 struct discover {
 	struct tracer *t;
 	struct discover_opts opts;
+	struct stat exe; /* of opts.exe */
 	struct {
 		pid_t pid;
 		__u64 ts_ns;
@@ -43,6 +44,13 @@ struct discover *discover__new(struct tracer *t, const struct discover_opts *opt
 		return NULL;
 	d->t = t;
 	d->opts = *opts;
+	if (opts->exe && stat(opts->exe, &d->exe)) {
+		int err = errno;
+
+		free(d);
+		errno = err;
+		return NULL;
+	}
 	return d;
 }
 
@@ -64,13 +72,15 @@ static bool matches(const char *const *globs, int n, const char *exe, const char
 	return false;
 }
 
-/* Whether the filters let pid be traced. */
-static bool wanted(const struct discover *d, pid_t pid)
+/* Whether the filters let pid be traced; st: of its /proc/PID/exe, or NULL when unknown. */
+static bool wanted(const struct discover *d, pid_t pid, const struct stat *st)
 {
 	const struct discover_opts *o = &d->opts;
 	char exe[SNAP_PATH_LEN], comm[CGOSCOPE_COMM_LEN];
 
 	if (pid == getpid())
+		return false;
+	if (o->exe && (!st || st->st_dev != d->exe.st_dev || st->st_ino != d->exe.st_ino))
 		return false;
 	if (o->npids) {
 		for (int i = 0; i < o->npids; i++)
@@ -119,7 +129,7 @@ static void consider(struct discover *d, pid_t pid, __u64 exec_ns)
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	if (stat(path, &st)) {
 		/* no permission (CAP_SYS_PTRACE missing): a failure to say, not a non-Go process */
-		if ((errno == EACCES || errno == EPERM) && wanted(d, pid)) {
+		if ((errno == EACCES || errno == EPERM) && wanted(d, pid, NULL)) {
 			d->stats.attach_failures++;
 			if (d->opts.verbose || d->opts.npids)
 				fprintf(stderr, "cgoscope: cannot trace PID %d: %s: %s\n", pid, path,
@@ -127,7 +137,7 @@ static void consider(struct discover *d, pid_t pid, __u64 exec_ns)
 		}
 		return;
 	}
-	if (rejected(d, &st) || !wanted(d, pid))
+	if (rejected(d, &st) || !wanted(d, pid, &st))
 		return;
 	ret = tracer__add(d->t, pid, err, sizeof(err));
 	if (ret == -ENOEXEC || ret == -ENOTSUP) {
@@ -186,7 +196,7 @@ void discover__poll(struct discover *d)
 	tracer__poll(d->t, on_exec, d);
 	/* the exited first: a new process may have their PID already (reuse) */
 	tg = tracer__targets(d->t, &n);
-	for (size_t i = n; i-- > 0;)
+	for (size_t i = n; i-- > 0 && !d->opts.keep_exited;)
 		if (tg[i].exited)
 			tracer__remove(d->t, tg[i].pid);
 	for (size_t i = 0; i < d->npending; i++)

@@ -17,12 +17,14 @@ struct discover_opts {
 	int nexclude;
 	const pid_t *pids; /* a fixed set: only these (include/exclude ignored) */
 	int npids;
+	const char *exe;   /* only processes running this file (same inode); NULL: any */
+	bool keep_exited;  /* leave exited processes in the tracer (a final report wants them) */
 	bool verbose;      /* log every attach and every refusal */
 };
 
 /*
  * Creates discovery over tracer t (opened with watch_exec). Returns NULL with
- * errno set on allocation failure.
+ * errno set: ENOMEM, or what stat(2) of opts->exe failed with.
  */
 struct discover *discover__new(struct tracer *t, const struct discover_opts *opts);
 
@@ -34,7 +36,8 @@ void discover__scan(struct discover *d);
 
 /*
  * Drains the tracer's events: traces wanted processes that exec'd, and
- * removes processes that exited (their data is gone afterwards).
+ * removes processes that exited (their data is gone afterwards) unless
+ * keep_exited was asked for.
  */
 void discover__poll(struct discover *d);
 

@@ -1,15 +1,14 @@
 /* profile.c - `cgoscope profile`: traces cgo calls of running Go processes, then reports. */
 #include <argp.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "discover.h"
 #include "governor.h"
 #include "json.h"
 #include "report.h"
@@ -122,35 +121,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* Adds every process running env.exe that is not traced yet. Returns how many. */
-static int add_exe_procs(struct tracer *t)
-{
-	struct stat want, st;
-	char path[64], err[256];
-	struct dirent *de;
-	int added = 0;
-	DIR *d;
-
-	if (stat(env.exe, &want))
-		return -errno;
-	d = opendir("/proc");
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
-
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-		if (stat(path, &st) || st.st_dev != want.st_dev || st.st_ino != want.st_ino)
-			continue;
-		if (!tracer__add(t, pid, err, sizeof(err)))
-			added++;
-	}
-	closedir(d);
-	return added;
-}
-
 /* -e of a file that could never be traced fails at once instead of waiting for processes. */
 static int check_exe(void)
 {
@@ -162,7 +132,8 @@ static int check_exe(void)
 	return ret;
 }
 
-static int attach_all(struct tracer *t)
+/* Traces the -p processes, and with -e every process running that file now. */
+static int attach_all(struct tracer *t, struct discover *d)
 {
 	char err[256];
 	int ret;
@@ -174,13 +145,8 @@ static int attach_all(struct tracer *t)
 			return ret;
 		}
 	}
-	if (env.exe) {
-		ret = add_exe_procs(t);
-		if (ret < 0) {
-			fprintf(stderr, "cgoscope: cannot read %s: %s\n", env.exe, strerror(-ret));
-			return ret;
-		}
-	}
+	if (d)
+		discover__scan(d);
 	return 0;
 }
 
@@ -204,10 +170,13 @@ static void announce(struct tracer *t)
 
 static int report(struct tracer *t, double started, bool final);
 
-/* Waits for the duration, a signal, or (with -p only) every target's exit. */
-static void wait_done(struct tracer *t, struct governor *gov, double started)
+/*
+ * Waits for the duration, a signal, or (with -p only) every target's exit;
+ * with -e, d traces the processes that start running the file meanwhile.
+ */
+static void wait_done(struct tracer *t, struct discover *d, struct governor *gov, double started)
 {
-	double end = clock__mono_s() + env.duration_s, next_scan = clock__mono_s() + 1;
+	double end = clock__mono_s() + env.duration_s;
 	double next_report = clock__mono_s() + (env.interval_s ? env.interval_s : 1);
 
 	while (!cli_stop && (!env.duration_s || clock__mono_s() < end)) {
@@ -215,7 +184,10 @@ static void wait_done(struct tracer *t, struct governor *gov, double started)
 		struct target *tg;
 
 		cli__sleep_ms(POLL_MS);
-		tracer__poll(t, NULL, NULL);
+		if (d)
+			discover__poll(d);
+		else
+			tracer__poll(t, NULL, NULL);
 		governor__tick(gov, t);
 		tg = tracer__targets(t, &n);
 		for (size_t i = 0; i < n; i++)
@@ -225,10 +197,7 @@ static void wait_done(struct tracer *t, struct governor *gov, double started)
 			report(t, started, false);
 			next_report = clock__mono_s() + (env.interval_s ? env.interval_s : 1);
 		}
-		if (env.exe && clock__mono_s() >= next_scan) {
-			add_exe_procs(t);
-			next_scan = clock__mono_s() + 1;
-		} else if (!env.exe && !alive) {
+		if (!d && !alive) {
 			fprintf(stderr, "cgoscope: traced process exited\n");
 			break;
 		}
@@ -273,6 +242,7 @@ int cmd_profile(int argc, char **argv)
 	struct tracer_opts *topts = &cli_tracing.topts;
 	struct tracer *t = NULL;
 	struct governor *gov = NULL;
+	struct discover *d = NULL;
 	double started;
 	int err;
 
@@ -281,11 +251,22 @@ int cmd_profile(int argc, char **argv)
 	if (err)
 		return 2;
 	topts->per_pid = !env.exe;
+	topts->watch_exec = env.exe != NULL; /* processes that start running it are traced */
 	if (env.exe && check_exe())
 		return 1;
 	err = tracer__open(topts, &t);
 	if (err)
 		return 1;
+	if (env.exe) {
+		d = discover__new(t, &(struct discover_opts){ .exe = env.exe,
+							      .keep_exited = true,
+							      .verbose = cli_tracing.verbose });
+		if (!d) {
+			err = -errno;
+			fprintf(stderr, "cgoscope: cannot trace %s: %s\n", env.exe, strerror(errno));
+			goto cleanup;
+		}
+	}
 	gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget,
 						   .verbose = cli_tracing.verbose });
 	if (!gov) {
@@ -293,14 +274,15 @@ int cmd_profile(int argc, char **argv)
 		goto cleanup;
 	}
 	cli__signals();
-	err = attach_all(t);
+	err = attach_all(t, d);
 	if (err)
 		goto cleanup;
 	announce(t);
 	started = clock__mono_s();
-	wait_done(t, gov, started);
+	wait_done(t, d, gov, started);
 	err = report(t, started, true);
 cleanup:
+	discover__free(d);
 	governor__free(gov);
 	tracer__close(t);
 	if (err)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"cgoscope.test/internal/proto"
 )
 
 // TestProfile traces cgoload scenarios with `cgoscope profile --json` and
@@ -195,4 +197,47 @@ func hasField(line, f string) bool {
 		}
 	}
 	return false
+}
+
+// TestProfileExe: `cgoscope profile -e FILE` traces every process running
+// FILE: one already running when it starts and one exec'd afterwards (found
+// through the exec tracepoint), each with its own exact counts; a process of
+// another file (the same program at another path) is not traced.
+func TestProfileExe(t *testing.T) {
+	requireRoot(t)
+	path := filepath.Join(t.TempDir(), "cgoload")
+	copyExecutable(t, workloadBin(t, "cgoload"), path)
+	before := startWorkloadAt(t, path, "-hot", "20000", "-sleep1ms", "5")
+	other := startWorkload(t, "cgoload", "-hot", "1000")
+	tr := runProfile(t, "-e", path, "--json", "-v")
+	waitStderr(t, &tr.process, fmt.Sprintf("tracing PID %d", before.Pid), 10*time.Second)
+	after := startWorkloadAt(t, path, "-callback", "30", "-hot", "10000")
+	waitStderr(t, &tr.process, fmt.Sprintf("tracing PID %d (just exec'd)", after.Pid), 10*time.Second)
+
+	runs := []*Workload{before, after, other}
+	truths := make([]proto.Truth, len(runs))
+	for _, w := range runs {
+		w.Start()
+	}
+	for i, w := range runs {
+		truths[i] = w.WaitTruth(truthTimeout)
+	}
+	tr.Stop()
+	for _, w := range runs {
+		w.Stop()
+	}
+	prof := tr.JSON()
+	if len(prof.Processes) != 2 {
+		t.Errorf("%d processes traced, want the 2 running %s", len(prof.Processes), path)
+	}
+	for i, w := range runs[:2] {
+		proc := prof.Process(t, w.Pid)
+		checkIdentity(t, proc, "cgoload")
+		checkRun(t, prof, proc, truths[i])
+	}
+	for _, p := range prof.Processes {
+		if p.Pid == other.Pid {
+			t.Errorf("PID %d (%s) was traced, but it does not run %s", p.Pid, p.Exe, path)
+		}
+	}
 }
