@@ -184,6 +184,20 @@ static void test_empty(void **state)
 	free(text);
 }
 
+/* The runtime's count of an exited process is its last reading: a lower bound, said so. */
+static void test_exited_exact(void **state)
+{
+	struct snapshot *snap = *state;
+	char *text;
+
+	snap->procs[1].exact_calls = 5;
+	text = render(snap, NULL);
+	assert_non_null(strstr(text, "calls: 3 traced, at least 5 made (the runtime's own count, "
+				     "last read before it exited)"));
+	assert_non_null(strstr(text, "calls: 1007 traced, 1007 made (the runtime's own count)"));
+	free(text);
+}
+
 static void test_bad_args(void **state)
 {
 	assert_int_equal(report__print(NULL, *state, NULL), -EINVAL);
@@ -202,6 +216,7 @@ int main(void)
 		SAMPLE_TEST(test_threads_and_verdict),
 		SAMPLE_TEST(test_drops),
 		SAMPLE_TEST(test_empty),
+		SAMPLE_TEST(test_exited_exact),
 		SAMPLE_TEST(test_bad_args),
 	};
 
