@@ -18,7 +18,7 @@ struct governor *governor__new(const struct governor_opts *opts);
 void governor__free(struct governor *g);
 
 /*
- * Call often (every 20-100 ms). Ten times a second it estimates each process's
+ * Call often (every 20 ms). Every 20 ms it estimates each process's
  * probe cost while the probes are on (enter hits per second x the calibrated
  * cost per call) and sets each binary's duty to budget / cost (at most 1);
  * between measurements it attaches and detaches the binary's probes to follow

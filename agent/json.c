@@ -235,6 +235,7 @@ static json_t *proc_json(const struct proc_snap *p)
 				   p->gomaxprocs < 0 ? json_null() : json_integer(p->gomaxprocs));
 	err |= json_object_set_new(o, "exact_calls",
 				   p->exact_calls < 0 ? json_null() : json_integer(p->exact_calls));
+	err |= json_object_set_new(o, "exact_calls_partial", json_boolean(p->exact_partial));
 	err |= json_object_set_new(o, "runtime_view", json_boolean(p->runtime_view));
 	err |= json_object_set_new(o, "sampling_ratio", json_real(fin(p->sampling_ratio)));
 	err |= json_object_set_new(o, "probe_overhead", json_real(fin(p->probe_overhead)));

@@ -95,6 +95,15 @@ int mwatch__update(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_ad
 	return 0;
 }
 
+void mwatch__final(struct mwatch *w, __u64 ncgocall)
+{
+	if (!w->known)
+		return;
+	if (ncgocall > w->ncgocall)
+		w->ncgocall = ncgocall;
+	w->final = true;
+}
+
 void mwatch__free(struct mwatch *w)
 {
 	free(w->v);

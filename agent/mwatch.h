@@ -24,6 +24,7 @@ struct mwatch {
 	bool known;        /* the M list could be read */
 	__u64 base;        /* sum of m.ncgocall at attach */
 	__u64 ncgocall;    /* ... at the last update */
+	bool final;        /* ncgocall is the total read as the process exited */
 	unsigned int in_c; /* Ms in C at the last update */
 	unsigned int in_c_peak;
 	struct mwatch_m *v; /* Ms in C at the last update */
@@ -43,6 +44,12 @@ int mwatch__update(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_ad
 
 /* The M in C on thread tid at the last update, or NULL. */
 const struct mwatch_m *mwatch__find(const struct mwatch *w, __u32 tid);
+
+/*
+ * Records the runtime's total read as the process called exit_group (by the
+ * BPF side): ncgocall is then final. Does nothing unless w is known.
+ */
+void mwatch__final(struct mwatch *w, __u64 ncgocall);
 
 /* Frees what w holds. */
 void mwatch__free(struct mwatch *w);

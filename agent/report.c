@@ -102,7 +102,7 @@ static int name_width(const struct proc_snap *p, const struct report_opts *opts)
 static void print_coverage(FILE *out, const struct proc_snap *p)
 {
 	fprintf(out, "  calls: %llu traced", (unsigned long long)p->calls);
-	if (p->exact_calls >= 0 && p->exited)
+	if (p->exact_calls >= 0 && p->exact_partial)
 		fprintf(out, ", at least %lld made (the runtime's own count, last read before it exited)",
 			(long long)p->exact_calls);
 	else if (p->exact_calls >= 0)

@@ -73,6 +73,7 @@ struct proc_snap {
 
 	__u64 calls;             /* completed calls seen by the probes, all functions */
 	__s64 exact_calls;       /* cgo calls since attach by the runtime's own m.ncgocall; -1 unknown */
+	bool exact_partial;      /* exited, and exact_calls is the last reading: a lower bound */
 	bool runtime_view;       /* in-flight and blocked calls checked against the runtime's m.incgo */
 	double sampling_ratio;   /* share of the time the probes were on (1: every call traced) */
 	double probe_overhead;   /* estimated CPU the probes cost the process, in cores */

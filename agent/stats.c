@@ -98,6 +98,8 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 	ps->max_threads_assumed = tg->rt.max_threads_assumed;
 
 	bpf_map_lookup_elem(fd, &key, &p);
+	if (tg->exited && p.final_state == CGOSCOPE_FINAL_EXACT)
+		mwatch__final(&tg->mw, p.final_ncgocall);
 	ps->calls = p.calls;
 	ps->long_calls = p.long_calls;
 	ps->inflight = p.inflight;
@@ -216,6 +218,7 @@ static void read_runtime(struct snapshot *snap, struct target *tgs, size_t n)
 			continue;
 		ps->runtime_view = true;
 		ps->exact_calls = (__s64)(tg->mw.ncgocall - tg->mw.base);
+		ps->exact_partial = tg->exited && !tg->mw.final;
 		ps->inflight = tg->exited ? 0 : tg->mw.in_c;
 		if (tg->mw.in_c_peak > ps->inflight_peak)
 			ps->inflight_peak = tg->mw.in_c_peak;

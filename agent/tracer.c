@@ -98,6 +98,12 @@ static int load(struct tracer *t)
 	skel->links.handle_exit = bpf_program__attach(skel->progs.handle_exit);
 	if (!skel->links.handle_newtask || !skel->links.handle_exit)
 		return -errno;
+	/* optional (needs CONFIG_FTRACE_SYSCALLS): exact totals of processes that exited */
+	skel->links.handle_exit_group = bpf_program__attach(skel->progs.handle_exit_group);
+	if (!skel->links.handle_exit_group)
+		fprintf(stderr, "cgoscope: note: no syscalls/sys_enter_exit_group tracepoint (%s): "
+				"the total of a process that exits is its last reading\n",
+			strerror(errno));
 	if (t->opts.watch_exec) {
 		skel->links.handle_exec = bpf_program__attach(skel->progs.handle_exec);
 		if (!skel->links.handle_exec)
@@ -494,6 +500,19 @@ static int target_init(struct tracer *t, struct target *tg, pid_t pid, char *err
 	return 0;
 }
 
+/* What the BPF side needs to know of tg's runtime (enabled later). */
+static void cfg_init(struct target *tg)
+{
+	const struct gort_addrs *rt = &tg->bin->rt;
+
+	tg->cfg.g_m_off = rt->g_m;
+	tg->cfg.m_incgo_off = rt->m_incgo;
+	tg->cfg.m_ncgocall_off = rt->m_ncgocall;
+	tg->cfg.m_alllink_off = rt->m_alllink;
+	tg->cfg.allm = rt->allm ? rt->allm + tg->bias : 0;
+	tg->cfg.ncgocall = rt->ncgocall ? rt->ncgocall + tg->bias : 0;
+}
+
 int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 {
 	int fd = bpf_map__fd(t->skel->maps.procs);
@@ -547,11 +566,12 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 	gort__read(pid, tg.bias, &tg.bin->rt, &tg.rt);
 	mwatch__init(&tg.mw, pid, tg.bias, &tg.bin->rt); /* unknown stays marked unknown */
 	tg.added = clock__mono_s();
-	tg.cfg.g_m_off = tg.bin->rt.g_m;
-	tg.cfg.m_incgo_off = tg.bin->rt.m_incgo;
+	cfg_init(&tg);
 	t->targets[t->ntargets++] = tg;
 	if (tg.bin->on)
 		enable(t, &t->targets[t->ntargets - 1]);
+	else
+		disable(t, &t->targets[t->ntargets - 1]); /* the exit_group walk still needs it */
 	sample_threads(t, &t->targets[t->ntargets - 1]);
 	return 0;
 }

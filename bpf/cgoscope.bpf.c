@@ -447,6 +447,61 @@ int handle_exit(void *ctx)
 	return 0;
 }
 
+/* State of the walk over the runtime's M list (runtime.allm, m.alllink). */
+struct mwalk {
+	__u64 m;   /* the next M, 0 at the end */
+	__u64 sum; /* cgo calls counted so far */
+	__u32 n;
+	__u32 ncgocall_off, alllink_off;
+	__u32 failed;
+};
+
+static long mwalk_step(__u64 i, void *ctx)
+{
+	struct mwalk *w = ctx;
+	__u64 v;
+
+	if (!w->m)
+		return 1;
+	if (bpf_probe_read_user(&v, sizeof(v), (void *)(w->m + w->ncgocall_off)) ||
+	    bpf_probe_read_user(&w->m, sizeof(w->m), (void *)(w->m + w->alllink_off))) {
+		w->failed = 1;
+		return 1;
+	}
+	w->sum += v;
+	w->n++;
+	return 0;
+}
+
+/*
+ * The process is about to end, its memory still whole: sums the runtime's
+ * cgo call counters as the agent does (exited Ms' first, then every M) so
+ * that a report after the exit still has the exact total.
+ */
+SEC("tracepoint/syscalls/sys_enter_exit_group")
+int handle_exit_group(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct cgoscope_cfg *cfg = bpf_map_lookup_elem(&cfgs, &tgid);
+	struct cgoscope_proc *proc = bpf_map_lookup_elem(&procs, &tgid);
+	struct mwalk w = { 0 };
+
+	if (!cfg || !proc || !cfg->allm || !cfg->m_ncgocall_off || !cfg->m_alllink_off)
+		return 0;
+	w.ncgocall_off = cfg->m_ncgocall_off;
+	w.alllink_off = cfg->m_alllink_off;
+	if ((cfg->ncgocall && bpf_probe_read_user(&w.sum, sizeof(w.sum), (void *)cfg->ncgocall)) ||
+	    bpf_probe_read_user(&w.m, sizeof(w.m), (void *)cfg->allm)) {
+		proc->final_state = CGOSCOPE_FINAL_FAILED;
+		return 0;
+	}
+	bpf_loop(CGOSCOPE_MAX_MS, mwalk_step, &w, 0);
+	proc->final_ncgocall = w.sum;
+	proc->final_ms = w.n;
+	proc->final_state = w.failed || w.m ? CGOSCOPE_FINAL_FAILED : CGOSCOPE_FINAL_EXACT;
+	return 0;
+}
+
 SEC("tracepoint/sched/sched_process_exec")
 int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 {

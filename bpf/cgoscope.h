@@ -10,6 +10,7 @@
 #define CGOSCOPE_MAX_DEPTH 8 /* nested cgo calls tracked per thread */
 #define CGOSCOPE_NBUCKETS 40 /* log2 slots: slot i holds [2^i, 2^(i+1)) ns */
 #define CGOSCOPE_COMM_LEN 16
+#define CGOSCOPE_MAX_MS 16384 /* Ms walked at exit (the runtime's default limit is 10000) */
 
 /* Where a call record lives: the thread (emulated CALL sites) or the goroutine. */
 enum cgoscope_keying {
@@ -42,6 +43,16 @@ struct cgoscope_proc {
 	__u64 calls;            /* completed (paired) calls */
 	__u64 long_calls;       /* ... of which lasted long_ns or longer */
 	__u64 enters;           /* probe hits at the enter site */
+	__u64 final_ncgocall;   /* the runtime's cgo call total read at exit_group */
+	__u32 final_ms;         /* Ms walked for it */
+	__u32 final_state;      /* enum cgoscope_final */
+};
+
+/* Whether the runtime's total was read when the process called exit_group. */
+enum cgoscope_final {
+	CGOSCOPE_FINAL_NONE = 0,   /* not (yet) read: running, killed, or layout unknown */
+	CGOSCOPE_FINAL_EXACT = 1,  /* every M was read */
+	CGOSCOPE_FINAL_FAILED = 2, /* memory unreadable or too many Ms: not usable */
 };
 
 /*
@@ -53,6 +64,11 @@ struct cgoscope_cfg {
 	__u32 enabled;     /* probes may record (0 while the agent switches them) */
 	__u32 g_m_off;     /* offset of g.m (0: unknown) */
 	__u32 m_incgo_off; /* offset of m.incgo (0: unknown) */
+	/* for the total at exit; runtime addresses, 0: unknown (ncgocall may be) */
+	__u32 m_ncgocall_off;
+	__u32 m_alllink_off;
+	__u64 allm;     /* &runtime.allm */
+	__u64 ncgocall; /* &runtime.ncgocall (calls of Ms that exited) */
 };
 
 /* Key of the per-function statistics map. */

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.output
 runs=${RUNS:-3}
+modes=${MODES:-none naive sites default} # MODES="none default": only those (ratios need all four)
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root for BPF" >&2; exit 1; }
 
 # mode_args MODE: the cgoscope options of a mode (none: untraced)
@@ -46,7 +47,7 @@ bench() {
 	declare -A med
 	printf '\n%s (%s calls per run traced fully, %s otherwise; %s runs)\n' "$name" "$calls" "$long" "$runs"
 	printf '  %-10s %12s %12s %12s   (ns per call)\n' mode min median max
-	for mode in none naive sites default; do
+	for mode in $modes; do
 		local vals=() n=$calls
 		[ "$mode" = none ] || [ "$mode" = default ] && n=$long
 		for _ in $(seq "$runs"); do vals+=("$(one_run "$mode" "$n" "${@//@N@/$n}")"); done
@@ -54,6 +55,7 @@ bench() {
 		med[$mode]=$md
 		printf '  %-10s %12s %12s %12s\n' "$mode" "$mn" "$md" "$mx"
 	done
+	[ "${#med[@]}" = 4 ] || return 0
 	awk -v u="${med[none]}" -v n="${med[naive]}" -v c="${med[sites]}" -v d="${med[default]}" 'BEGIN {
 		printf "  overhead per call: naive %.0f ns, call sites %.0f ns: sites/naive %.2f\n", n - u, c - u, (c - u) / (n - u)
 		printf "  traced every call: %.1fx untraced; default (governed): %.1f%% of untraced throughput\n", c / u, 100 * u / d }'

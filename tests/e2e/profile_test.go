@@ -176,6 +176,34 @@ func TestProfileTargetExits(t *testing.T) {
 	if !proc.Exited {
 		t.Errorf("process not reported as exited")
 	}
+	assertExactAtExit(t, proc, run.truth)
+}
+
+// TestProfileTargetExitsSampled: a hot loop sampled by the governor, then
+// the process exits at once. Only the runtime's count has every call, and
+// the process is gone when the report is made: the total read at its
+// exit_group must still be exact (the last reading while it ran is not).
+func TestProfileTargetExitsSampled(t *testing.T) {
+	run := traceWorkload(t, "cgoload", []string{"-exit-after", "-hot", "3000000"}, "--json", "--overhead-budget=0.01")
+	run.w.WaitExit(exitTimeout)
+	run.tr.Wait(exitTimeout)
+	proc := run.tr.JSON().Process(t, run.w.Pid)
+	if !proc.Exited {
+		t.Errorf("process not reported as exited")
+	}
+	assertExactAtExit(t, proc, run.truth)
+}
+
+// assertExactAtExit: an exited process's runtime total is every call it made, and final.
+func assertExactAtExit(t *testing.T, proc *Process, truth proto.Truth) {
+	t.Helper()
+	var made uint64
+	for _, n := range truth.Calls {
+		made += n
+	}
+	if proc.ExactCalls == nil || uint64(*proc.ExactCalls) != made || proc.ExactCallsPartial {
+		t.Errorf("exact_calls %v (partial %v) after the exit, the workload made %d cgo calls", proc.ExactCalls, proc.ExactCallsPartial, made)
+	}
 }
 
 // lineWith returns the first line of s containing sub, or "".

@@ -46,6 +46,7 @@ type Process struct {
 	FunctionsFolded   int        `json:"functions_folded"`
 	Functions         []Function `json:"functions"`
 	ExactCalls        *int64     `json:"exact_calls"`
+	ExactCallsPartial bool       `json:"exact_calls_partial"`
 	RuntimeView       bool       `json:"runtime_view"`
 	SamplingRatio     float64    `json:"sampling_ratio"`
 	ProbeOverhead     float64    `json:"probe_overhead"`
@@ -156,7 +157,7 @@ var (
 		"inflight": "int", "inflight_peak": "int", "long_calls": "int", "threads": "object",
 		"gomaxprocs": "int|null", "max_threads": "int", "max_threads_assumed": "bool",
 		"verdict": "string", "worst_verdict": "string", "worst_reason": "string", "reasons": "array", "blocked": "array", "functions_folded": "int",
-		"functions": "array", "exact_calls": "int|null", "runtime_view": "bool",
+		"functions": "array", "exact_calls": "int|null", "exact_calls_partial": "bool", "runtime_view": "bool",
 		"sampling_ratio": "number", "probe_overhead": "number"}
 	threadsFields = fields{"current": "int", "peak": "int", "created": "int", "created_by_c": "int",
 		"exited": "int", "growth_per_s": "number"}

@@ -184,13 +184,20 @@ static void test_empty(void **state)
 	free(text);
 }
 
-/* The runtime's count of an exited process is its last reading: a lower bound, said so. */
+/*
+ * The runtime's count of an exited process: final when read at its exit_group,
+ * else its last reading while alive, a lower bound, and said so.
+ */
 static void test_exited_exact(void **state)
 {
 	struct snapshot *snap = *state;
 	char *text;
 
 	snap->procs[1].exact_calls = 5;
+	text = render(snap, NULL);
+	assert_non_null(strstr(text, "calls: 3 traced, 5 made (the runtime's own count)"));
+	free(text);
+	snap->procs[1].exact_partial = true;
 	text = render(snap, NULL);
 	assert_non_null(strstr(text, "calls: 3 traced, at least 5 made (the runtime's own count, "
 				     "last read before it exited)"));
