@@ -19,8 +19,8 @@
 #   go1.26-race             -race
 #   go1.19-pie-stripped     Debian's Go 1.19, PIE without .symtab
 #
-# Without --fetch, only toolchains already cached are used (no network: `make test`); with
-# --fetch the missing ones are downloaded first (`make test-matrix`). A binary newer than its
+# Without --fetch, only toolchains already cached are used (no network: `make test OFFLINE=1`);
+# with --fetch the missing ones are downloaded first (`make test`, `make test-matrix`). A binary newer than its
 # sources and this script is not rebuilt. Exits 0 even when a cell failed to build: its
 # .skip file starts with "build failed:" and the e2e test fails that cell.
 set -uo pipefail

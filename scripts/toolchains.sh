@@ -6,8 +6,8 @@
 # Prints one line "goX.Y.Z /path/to/bin/go" on stdout per toolchain that can be used, and
 # one line "SKIP goX.Y.Z: reason" on stderr per toolchain that cannot. Without --fetch nothing
 # is downloaded: only the system toolchains and the ones already in the cache are listed
-# (what `make test` uses). With --fetch the missing ones are downloaded through the module
-# proxy (GOTOOLCHAIN=goX.Y.Z, module golang.org/toolchain) into the module cache,
+# (`make test OFFLINE=1`). With --fetch (`make test`) the missing ones are downloaded through
+# the module proxy (GOTOOLCHAIN=goX.Y.Z, module golang.org/toolchain) into the module cache,
 # $(go env GOMODCACHE), by default $HOME/go/pkg/mod; CI keeps that directory between runs.
 #
 # The default list is the newest patch release of every Go minor from 1.16 to 1.25 that the
