@@ -115,6 +115,9 @@ void governor__tick(struct governor *g, struct tracer *t)
 			if (g->opts.verbose && duty != bins[i]->duty)
 				fprintf(stderr, "cgoscope: governor: %s: probes on %.1f%% of the time\n",
 					bins[i]->path, duty * 100);
+			/* from full tracing to sampling: the window that measured it ends now */
+			if (bins[i]->duty >= 1 && duty < 1)
+				tracer__set_probes(t, bins[i], false);
 			bins[i]->duty = duty;
 		}
 		g->next_measure = now + MEASURE_EVERY_S;

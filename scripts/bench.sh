@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.output
-runs=${RUNS:-3}
+runs=${RUNS:-9}
 modes=${MODES:-none naive sites default} # MODES="none default": only those (ratios need all four)
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root for BPF" >&2; exit 1; }
 
@@ -39,26 +39,49 @@ one_run() {
 	awk -v ns="$ns" -v n="$calls" 'BEGIN { printf "%.1f", ns / n }'
 }
 
-# bench NAME CALLS LONGCALLS ARGS...: runs each mode $runs times, prints min/median/max and
-# ratios. Modes that trace every call run CALLS calls; untraced and governed ones run LONGCALLS
-# (a long-running loop, where the governor's first quarter second does not dominate).
+# stats VALUES...: "min median max" of the numbers
+stats() {
+	printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[1], v[int((NR+1)/2)], v[NR]}'
+}
+
+# bench NAME CALLS LONGCALLS ARGS...: runs every mode $runs times, the modes taking turns
+# within each round so that the VM's slow drifts (other tenants, steal time) hit them alike;
+# prints min/median/max per mode and the ratios. Modes that trace every call run CALLS calls;
+# untraced and governed ones run LONGCALLS (a long-running loop, where the governor's first
+# hundredths of a second do not dominate). The governed/untraced throughput is the median
+# of each round's own ratio.
 bench() {
 	local name=$1 calls=$2 long=$3; shift 3
-	declare -A med
-	printf '\n%s (%s calls per run traced fully, %s otherwise; %s runs)\n' "$name" "$calls" "$long" "$runs"
+	declare -A vals med
+	local ratios=() mode n v
+	printf '\n%s (%s calls per run traced fully, %s otherwise; %s rounds)\n' "$name" "$calls" "$long" "$runs"
+	for _ in $(seq "$runs"); do
+		declare -A round=()
+		for mode in $modes; do
+			n=$calls
+			[ "$mode" = none ] || [ "$mode" = default ] && n=$long
+			v=$(one_run "$mode" "$n" "${@//@N@/$n}")
+			vals[$mode]+="$v "
+			round[$mode]=$v
+		done
+		[ -n "${round[none]:-}" ] && [ -n "${round[default]:-}" ] &&
+			ratios+=("$(awk -v u="${round[none]}" -v d="${round[default]}" 'BEGIN { print 100 * u / d }')")
+	done
 	printf '  %-10s %12s %12s %12s   (ns per call)\n' mode min median max
 	for mode in $modes; do
-		local vals=() n=$calls
-		[ "$mode" = none ] || [ "$mode" = default ] && n=$long
-		for _ in $(seq "$runs"); do vals+=("$(one_run "$mode" "$n" "${@//@N@/$n}")"); done
-		read -r mn md mx < <(printf '%s\n' "${vals[@]}" | sort -g | awk '{v[NR]=$1} END {print v[1], v[int((NR+1)/2)], v[NR]}')
+		# shellcheck disable=SC2086
+		read -r mn md mx < <(stats ${vals[$mode]})
 		med[$mode]=$md
 		printf '  %-10s %12s %12s %12s\n' "$mode" "$mn" "$md" "$mx"
 	done
+	if [ "${#ratios[@]}" -gt 0 ]; then
+		read -r mn md mx < <(stats "${ratios[@]}")
+		printf '  default (governed) throughput, %% of untraced, per round: median %.1f%% (min %.1f%%, max %.1f%%)\n' "$md" "$mn" "$mx"
+	fi
 	[ "${#med[@]}" = 4 ] || return 0
-	awk -v u="${med[none]}" -v n="${med[naive]}" -v c="${med[sites]}" -v d="${med[default]}" 'BEGIN {
+	awk -v u="${med[none]}" -v n="${med[naive]}" -v c="${med[sites]}" 'BEGIN {
 		printf "  overhead per call: naive %.0f ns, call sites %.0f ns: sites/naive %.2f\n", n - u, c - u, (c - u) / (n - u)
-		printf "  traced every call: %.1fx untraced; default (governed): %.1f%% of untraced throughput\n", c / u, 100 * u / d }'
+		printf "  traced every call: %.1fx untraced\n", c / u }'
 }
 
 echo "bench: $(date -u +%F), $(uname -r), $(nproc) CPUs"
