@@ -6,8 +6,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "calib.h"
-#include "clock.h"
 #include "cgoscope.skel.h"
+#include "clock.h"
+#include "slots.h"
 
 /*
  * Sites shaped like runtime.cgocall's. calib_calls: R14 holds a fake
@@ -111,12 +112,11 @@ int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rou
 	bool sites = p == PLACEMENT_CALL_SITES;
 	void (*fn)(void *) = sites ? cgoscope_calib_calls : cgoscope_calib_func;
 	struct bpf_link *enter, *leave = NULL;
-	struct cgoscope_proc proc = { 0 };
 	__u32 tgid = getpid();
 	struct cgoscope_calls_key calls_key = { .id = gettid(), .tgid = tgid };
 	double base, traced;
-	int err, procs_fd = bpf_map__fd(skel->maps.procs), cfgs_fd = bpf_map__fd(skel->maps.cfgs);
 	struct cgoscope_cfg cfg = { .gen = 1, .enabled = 1 };
+	int err;
 
 	memset(cost, 0, sizeof(*cost));
 	base = run(fn, rounds);
@@ -130,10 +130,7 @@ int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rou
 		bpf_link__destroy(enter);
 		return err;
 	}
-	err = bpf_map_update_elem(procs_fd, &tgid, &proc, BPF_ANY) ||
-			      bpf_map_update_elem(cfgs_fd, &tgid, &cfg, BPF_ANY) ?
-		      -errno :
-		      0;
+	err = slots__claim(skel, SLOTS_CALIB, tgid, &cfg, 0);
 	if (!err) {
 		run(fn, rounds / 10 + 1); /* warm up: pages, caches */
 		traced = run(fn, rounds);
@@ -142,8 +139,7 @@ int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rou
 		/* the span is part of what a call pays; timing noise must not say otherwise */
 		if (cost->per_call_ns < cost->floor_ns)
 			cost->per_call_ns = cost->floor_ns;
-		bpf_map_delete_elem(procs_fd, &tgid);
-		bpf_map_delete_elem(cfgs_fd, &tgid);
+		slots__release(skel, SLOTS_CALIB, tgid);
 		bpf_map_delete_elem(bpf_map__fd(skel->maps.calls), &calls_key);
 	}
 	bpf_link__destroy(leave);

@@ -8,6 +8,7 @@
 #include "cgoscope.skel.h"
 #include "clock.h"
 #include "governor.h"
+#include "slots.h"
 #include "tracer.h"
 
 /*
@@ -45,7 +46,6 @@ void governor__free(struct governor *g)
 /* Probe cost of each process while its probes are on, from the hits since the last measurement. */
 static void measure(struct tracer *t)
 {
-	int fd = bpf_map__fd(tracer__skel(t)->maps.procs);
 	size_t n;
 	struct target *tg = tracer__targets(t, &n);
 
@@ -53,9 +53,8 @@ static void measure(struct tracer *t)
 		struct probe_cost c = tracer__cost(t, tg[i].bin->plan.placement);
 		double on = tracer__on_time(&tg[i]), window = on - tg[i].on_seen;
 		struct cgoscope_proc p;
-		__u32 key = tg[i].pid;
 
-		if (tg[i].exited || bpf_map_lookup_elem(fd, &key, &p))
+		if (tg[i].exited || slots__read(tracer__skel(t), tg[i].slot, &p))
 			continue;
 		if (window >= MIN_WINDOW_S) {
 			tg[i].overhead = (p.enters - tg[i].enters_seen) / window * c.per_call_ns / 1e9;

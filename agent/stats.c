@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "cnames.h"
 #include "gobin.h"
+#include "slots.h"
 #include "starve.h"
 #include "stats.h"
 #include "tracer.h"
@@ -74,9 +75,7 @@ static void sampling(const struct target *tg, __u64 enters, double per_call_ns,
 static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 {
 	struct probe_cost cost = tracer__cost(t, tg->bin->plan.placement);
-	int fd = bpf_map__fd(tracer__skel(t)->maps.procs);
 	struct cgoscope_proc p = { 0 };
-	__u32 key = tg->pid;
 	const char *v;
 
 	memset(ps, 0, sizeof(*ps));
@@ -97,7 +96,7 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 	ps->max_threads = tg->rt.max_threads;
 	ps->max_threads_assumed = tg->rt.max_threads_assumed;
 
-	bpf_map_lookup_elem(fd, &key, &p);
+	slots__read(tracer__skel(t), tg->slot, &p);
 	if (tg->exited && p.final_state == CGOSCOPE_FINAL_EXACT)
 		mwatch__final(&tg->mw, p.final_ncgocall);
 	ps->calls = p.calls;

@@ -15,6 +15,7 @@
 #include "cnames.h"
 #include "gobin.h"
 #include "procfs.h"
+#include "slots.h"
 #include "tracer.h"
 
 #define MAX_BINARIES 256
@@ -33,6 +34,7 @@ struct tracer {
 	tracer_exec_fn exec_cb;
 	void *exec_ctx;
 	int newly_exited;
+	bool slot_used[CGOSCOPE_MAX_PROCS]; /* by a target */
 	double next_liveness; /* when /proc is next asked whether targets still live */
 };
 
@@ -250,10 +252,8 @@ static int binary_attach(struct tracer *t, struct binary *b)
 /* Tells the BPF side to stop recording tg (before its probes go). */
 static void disable(struct tracer *t, struct target *tg)
 {
-	__u32 key = tg->pid;
-
 	tg->cfg.enabled = 0;
-	bpf_map_update_elem(bpf_map__fd(t->skel->maps.cfgs), &key, &tg->cfg, BPF_ANY);
+	slots__set_cfg(t->skel, tg->slot, &tg->cfg);
 }
 
 /*
@@ -264,12 +264,11 @@ static void disable(struct tracer *t, struct target *tg)
 static void enable(struct tracer *t, struct target *tg)
 {
 	int skip = bpf_map__fd(t->skel->maps.skipleave);
-	__u32 key = tg->pid;
 	__u8 one = 1;
 
 	tg->cfg.gen++;
 	tg->cfg.enabled = 1;
-	bpf_map_update_elem(bpf_map__fd(t->skel->maps.cfgs), &key, &tg->cfg, BPF_ANY);
+	slots__set_cfg(t->skel, tg->slot, &tg->cfg);
 	if (mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns()))
 		return;
 	for (size_t i = 0; i < tg->mw.n; i++) {
@@ -407,13 +406,12 @@ static void sample_threads(struct tracer *t, struct target *tg)
 {
 	struct threads_hist *h = &tg->hist;
 	struct cgoscope_proc p;
-	__u32 key = tg->pid;
 	double now = clock__mono_s();
 	unsigned int last = (h->head + TARGET_HIST - 1) % TARGET_HIST;
 
 	if (h->len && now - h->t[last] < HIST_SPACING_S)
 		return;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.procs), &key, &p))
+	if (slots__read(t->skel, tg->slot, &p))
 		return;
 	h->t[h->head] = now;
 	h->n[h->head] = tg->threads_base + p.threads_delta;
@@ -445,14 +443,12 @@ double tracer__growth(const struct target *tg, double window_s)
 /* Threads at attach, minus the kernel's created-exited delta read at the same moment. */
 static int seed_threads(struct tracer *t, struct target *tg)
 {
-	int fd = bpf_map__fd(t->skel->maps.procs);
 	struct cgoscope_proc a, b;
-	__u32 key = tg->pid;
 	long n;
 
 	for (int tries = 0; tries < 100; tries++) {
-		if (bpf_map_lookup_elem(fd, &key, &a) || procfs__threads(tg->pid, &n) ||
-		    bpf_map_lookup_elem(fd, &key, &b))
+		if (slots__read(t->skel, tg->slot, &a) || procfs__threads(tg->pid, &n) ||
+		    slots__read(t->skel, tg->slot, &b))
 			return -ESRCH;
 		if (a.threads_created == b.threads_created && a.threads_exited == b.threads_exited) {
 			tg->threads_base = n - b.threads_delta;
@@ -513,13 +509,19 @@ static void cfg_init(struct target *tg)
 	tg->cfg.ncgocall = rt->ncgocall ? rt->ncgocall + tg->bias : 0;
 }
 
+/* A slot no target holds (slot 0 is the calibration's), or -ENOSPC. */
+static int slot_alloc(const struct tracer *t)
+{
+	for (int s = SLOTS_CALIB + 1; s < CGOSCOPE_MAX_PROCS; s++)
+		if (!t->slot_used[s])
+			return s;
+	return -ENOSPC;
+}
+
 int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 {
-	int fd = bpf_map__fd(t->skel->maps.procs);
-	struct cgoscope_proc proc = { 0 };
 	struct target tg;
-	__u32 key = pid;
-	int ret;
+	int ret, slot;
 
 	for (size_t i = 0; i < t->ntargets; i++) {
 		if (t->targets[i].pid == pid) {
@@ -550,28 +552,32 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 		t->targets = v;
 		t->cap = cap;
 	}
-	proc.cookie = tg.start_time;
-	if (bpf_map_update_elem(fd, &key, &proc, BPF_ANY)) {
-		ret = -errno;
-		snprintf(err, errlen, "traced-process map is full: %s", strerror(errno));
+	slot = slot_alloc(t);
+	ret = slot < 0 ? slot : 0;
+	if (!ret) {
+		tg.slot = slot;
+		cfg_init(&tg); /* not enabled yet; the exit_group walk needs it anyway */
+		ret = slots__claim(t->skel, tg.slot, pid, &tg.cfg, tg.start_time);
+	}
+	if (ret) {
+		snprintf(err, errlen, "cannot trace more than %d processes at once: %s",
+			 CGOSCOPE_MAX_PROCS - 1, strerror(-ret));
 		binary_put(t, tg.bin);
 		return ret;
 	}
 	if (seed_threads(t, &tg)) {
-		bpf_map_delete_elem(fd, &key);
+		slots__release(t->skel, tg.slot, pid);
 		binary_put(t, tg.bin);
 		snprintf(err, errlen, "PID %d exited during attach", pid);
 		return -ESRCH;
 	}
+	t->slot_used[tg.slot] = true;
 	gort__read(pid, tg.bias, &tg.bin->rt, &tg.rt);
 	mwatch__init(&tg.mw, pid, tg.bias, &tg.bin->rt); /* unknown stays marked unknown */
 	tg.added = clock__mono_s();
-	cfg_init(&tg);
 	t->targets[t->ntargets++] = tg;
 	if (tg.bin->on)
 		enable(t, &t->targets[t->ntargets - 1]);
-	else
-		disable(t, &t->targets[t->ntargets - 1]); /* the exit_group walk still needs it */
 	sample_threads(t, &t->targets[t->ntargets - 1]);
 	return 0;
 }
@@ -601,8 +607,8 @@ int tracer__remove(struct tracer *t, pid_t pid)
 	for (size_t i = 0; i < t->ntargets; i++) {
 		if (t->targets[i].pid != pid)
 			continue;
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.cfgs), &key);
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.procs), &key);
+		slots__release(skel, t->targets[i].slot, key);
+		t->slot_used[t->targets[i].slot] = false;
 		forget_keys(bpf_map__fd(skel->maps.skipleave), sizeof(__u64), sizeof(__u32), key);
 		forget_keys(bpf_map__fd(skel->maps.stats), sizeof(struct cgoscope_func_key),
 			    offsetof(struct cgoscope_func_key, tgid), key);

@@ -66,6 +66,7 @@ struct target {
 	struct threads_hist hist;
 	struct mwatch mw;    /* the runtime's view: exact totals, Ms in C */
 	struct cgoscope_cfg cfg; /* what the BPF side was told about it */
+	__u32 slot;          /* its settings and counters in the BPF maps (slots.h) */
 	/* sampling accounting */
 	double added;        /* monotonic time of attach */
 	double off_s;        /* time without probes since attach, up to the last re-attach */

@@ -12,18 +12,31 @@
 const volatile bool watch_exec = false; /* emit exec events (agent discovery) */
 const volatile __u64 long_ns = 1000000000; /* a call this long is long-blocking */
 
-/* Traced processes: the filter every program checks first. */
+/*
+ * Traced processes: tgid -> slot, the filter every program checks first (or
+ * a slot cached in the thread's calls record). Counters and settings live in
+ * arrays by slot, whose lookups the verifier inlines: one hash lookup fewer
+ * per probe hit than maps keyed by tgid.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, CGOSCOPE_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, __u32);
+} slots SEC(".maps");
+
+/* Counters of each traced process, by slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CGOSCOPE_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, struct cgoscope_proc);
 } procs SEC(".maps");
 
-/* The agent's settings per traced process (also the filter every uprobe checks first). */
+/* The agent's settings for each traced process, by slot. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CGOSCOPE_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, struct cgoscope_cfg);
 } cfgs SEC(".maps");
@@ -95,6 +108,33 @@ static __always_inline void drop(enum cgoscope_drop cause)
 
 	if (n)
 		__sync_fetch_and_add(n, 1);
+}
+
+/*
+ * Settings and counters of tgid: through the slot cached in its calls record
+ * c when c is not NULL and still right, else through the slots map; *slot
+ * says which. Returns false when tgid is not traced.
+ */
+static __always_inline bool find_proc(__u32 tgid, const struct cgoscope_calls *c, __u32 *slot,
+				      struct cgoscope_cfg **cfg, struct cgoscope_proc **proc)
+{
+	__u32 *s;
+
+	if (c) {
+		*slot = c->slot;
+		*cfg = bpf_map_lookup_elem(&cfgs, slot);
+		if (*cfg && (*cfg)->tgid == tgid) {
+			*proc = bpf_map_lookup_elem(&procs, slot);
+			return *proc != NULL;
+		}
+	}
+	s = bpf_map_lookup_elem(&slots, &tgid);
+	if (!s)
+		return false;
+	*slot = *s;
+	*cfg = bpf_map_lookup_elem(&cfgs, slot);
+	*proc = bpf_map_lookup_elem(&procs, slot);
+	return *cfg && *proc && (*cfg)->tgid == tgid;
 }
 
 /* Raises *peak to value unless another CPU raised it higher meanwhile. */
@@ -185,21 +225,20 @@ static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn)
 	struct cgoscope_frame *f;
 	struct cgoscope_cfg *cfg;
 	__u64 g = ctx->r14, sp_off;
-	__u32 d;
+	__u32 d, slot;
 
-	cfg = bpf_map_lookup_elem(&cfgs, &key.tgid);
-	if (!cfg || !cfg->enabled)
-		return 0;
-	proc = bpf_map_lookup_elem(&procs, &key.tgid);
-	if (!proc)
+	c = bpf_map_lookup_elem(&calls, &key);
+	if (!find_proc(key.tgid, c, &slot, &cfg, &proc) || !cfg->enabled)
 		return 0;
 	__sync_fetch_and_add(&proc->enters, 1);
 	if (frame_depth(ctx, g, &sp_off))
 		return 0;
-	c = calls_get(&key);
+	if (!c)
+		c = calls_get(&key);
 	if (!c)
 		return 0;
 	c->tgid = key.tgid;
+	c->slot = slot;
 	pop_stale(c, proc, cfg->gen, g, sp_off, true);
 	d = c->depth;
 	if (d >= CGOSCOPE_MAX_DEPTH) {
@@ -210,6 +249,7 @@ static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn)
 	f->fn = fn;
 	f->g = g;
 	f->sp_off = sp_off;
+	f->sp = PT_REGS_SP(ctx);
 	f->tid = (__u32)pid_tgid;
 	f->gen = cfg->gen;
 	f->start_ns = bpf_ktime_get_ns();
@@ -248,17 +288,11 @@ static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_e
 	struct cgoscope_frame *f;
 	struct cgoscope_cfg *cfg;
 	__u64 fn, start, pid_tgid;
-	__u32 d;
+	__u32 d, slot;
 
-	cfg = bpf_map_lookup_elem(&cfgs, &key.tgid);
-	if (!cfg || !cfg->enabled)
-		return 0;
-	proc = bpf_map_lookup_elem(&procs, &key.tgid);
-	if (!proc)
-		return 0;
-	if (frame_depth(ctx, g, &sp_off))
-		return 0;
 	c = bpf_map_lookup_elem(&calls, &key);
+	if (!find_proc(key.tgid, c, &slot, &cfg, &proc) || !cfg->enabled)
+		return 0;
 	if (!c) {
 		/*
 		 * Keyed by thread, the record lives as long as the thread: none
@@ -273,6 +307,18 @@ static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_e
 		}
 		goto unpaired;
 	}
+	/*
+	 * The top frame, at the very SP of this goroutine: the same call (a
+	 * frame at one address of a stack has one distance to its top), found
+	 * without reading g.stack.hi. Otherwise the stack moved, or frames
+	 * were unwound: compare distances to the top.
+	 */
+	d = c->depth;
+	f = &c->frames[(d - 1) & (CGOSCOPE_MAX_DEPTH - 1)];
+	if (d > 0 && d <= CGOSCOPE_MAX_DEPTH && f->g == g && f->sp == PT_REGS_SP(ctx))
+		goto paired;
+	if (frame_depth(ctx, g, &sp_off))
+		return 0;
 	pop_stale(c, proc, cfg->gen, g, sp_off, false);
 	d = c->depth;
 	if (d == 0 || d > CGOSCOPE_MAX_DEPTH)
@@ -284,6 +330,7 @@ static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_e
 			return 0;
 		goto unpaired;
 	}
+paired:
 	fn = f->fn;
 	start = f->start_ns;
 	c->depth = d - 1;
@@ -376,7 +423,7 @@ int BPF_KPROBE(go_thread_start)
 	__u32 tgid = pid_tgid >> 32;
 	__u8 one = 1;
 
-	if (bpf_map_lookup_elem(&procs, &tgid))
+	if (bpf_map_lookup_elem(&slots, &tgid))
 		bpf_map_update_elem(&gospawn, &pid_tgid, &one, BPF_ANY);
 	return 0;
 }
@@ -387,14 +434,14 @@ int handle_newtask(struct trace_event_raw_task_newtask *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct cgoscope_calls_key key = { .id = (__u32)pid_tgid, .tgid = pid_tgid >> 32 };
 	struct cgoscope_proc *proc;
+	struct cgoscope_cfg *cfg;
 	struct cgoscope_calls *c;
-	__u32 creator = (__u32)pid_tgid, child = ctx->pid;
+	__u32 creator = (__u32)pid_tgid, child = ctx->pid, slot;
 	__u8 one = 1;
 
 	if (!(ctx->clone_flags & CLONE_THREAD))
 		return 0;
-	proc = bpf_map_lookup_elem(&procs, &key.tgid);
-	if (!proc)
+	if (!find_proc(key.tgid, NULL, &slot, &cfg, &proc))
 		return 0;
 	__sync_fetch_and_add(&proc->threads_created, 1);
 	raise_peak(&proc->threads_delta_peak, __sync_add_and_fetch(&proc->threads_delta, 1));
@@ -402,7 +449,7 @@ int handle_newtask(struct trace_event_raw_task_newtask *ctx)
 		return 0; /* the Go runtime starting an M */
 	/* Made by C: inside a cgo call (not its Go callback), or by a thread that C made. */
 	c = bpf_map_lookup_elem(&calls, &key);
-	if (in_c(bpf_map_lookup_elem(&cfgs, &key.tgid), c) || bpf_map_lookup_elem(&cthreads, &creator)) {
+	if (in_c(cfg, c) || bpf_map_lookup_elem(&cthreads, &creator)) {
 		__sync_fetch_and_add(&proc->threads_created_c, 1);
 		bpf_map_update_elem(&cthreads, &child, &one, BPF_ANY);
 	}
@@ -414,13 +461,13 @@ int handle_exit(void *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct cgoscope_calls_key key = { .id = (__u32)pid_tgid, .tgid = pid_tgid >> 32 };
-	__u32 tid = (__u32)pid_tgid;
+	__u32 tid = (__u32)pid_tgid, slot;
 	struct cgoscope_proc *proc;
 	struct cgoscope_event *ev;
 	struct cgoscope_calls *c;
+	struct cgoscope_cfg *cfg;
 
-	proc = bpf_map_lookup_elem(&procs, &key.tgid);
-	if (!proc)
+	if (!find_proc(key.tgid, NULL, &slot, &cfg, &proc))
 		return 0;
 	__sync_fetch_and_add(&proc->threads_exited, 1);
 	__sync_fetch_and_add(&proc->threads_delta, -1);
@@ -481,12 +528,13 @@ static long mwalk_step(__u64 i, void *ctx)
 SEC("tracepoint/syscalls/sys_enter_exit_group")
 int handle_exit_group(void *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct cgoscope_cfg *cfg = bpf_map_lookup_elem(&cfgs, &tgid);
-	struct cgoscope_proc *proc = bpf_map_lookup_elem(&procs, &tgid);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32, slot;
+	struct cgoscope_proc *proc;
+	struct cgoscope_cfg *cfg;
 	struct mwalk w = { 0 };
 
-	if (!cfg || !proc || !cfg->allm || !cfg->m_ncgocall_off || !cfg->m_alllink_off)
+	if (!find_proc(tgid, NULL, &slot, &cfg, &proc) || !cfg->allm || !cfg->m_ncgocall_off ||
+	    !cfg->m_alllink_off)
 		return 0;
 	w.ncgocall_off = cfg->m_ncgocall_off;
 	w.alllink_off = cfg->m_alllink_off;

@@ -11,6 +11,7 @@
 #define CGOSCOPE_NBUCKETS 40 /* log2 slots: slot i holds [2^i, 2^(i+1)) ns */
 #define CGOSCOPE_COMM_LEN 16
 #define CGOSCOPE_MAX_MS 16384 /* Ms walked at exit (the runtime's default limit is 10000) */
+#define CGOSCOPE_MAX_PROCS 4096 /* slots of traced processes; slot 0 is the agent's calibration */
 
 /* Where a call record lives: the thread (emulated CALL sites) or the goroutine. */
 enum cgoscope_keying {
@@ -30,7 +31,7 @@ enum cgoscope_drop {
 	CGOSCOPE_DROP__MAX,
 };
 
-/* Value of the traced-process map, keyed by tgid. Updated atomically. */
+/* Counters of one traced process (procs map, by slot). Updated atomically. */
 struct cgoscope_proc {
 	__u64 cookie;           /* set by the agent: tells PID reuse apart */
 	__s64 inflight;         /* threads inside a C call right now */
@@ -56,10 +57,13 @@ enum cgoscope_final {
 };
 
 /*
- * Value of the configuration map, keyed by tgid: written by the agent only
- * (the counters above are the BPF side's), so neither overwrites the other.
+ * The agent's settings for one traced process (cfgs map, by slot): written by
+ * the agent only (the counters above are the BPF side's), so neither
+ * overwrites the other.
  */
 struct cgoscope_cfg {
+	__u32 tgid;        /* the process owning the slot (0: free) */
+	__u32 pad;
 	__u32 gen;         /* bumped at every (re-)enable: frames of older ones were cut */
 	__u32 enabled;     /* probes may record (0 while the agent switches them) */
 	__u32 g_m_off;     /* offset of g.m (0: unknown) */
@@ -92,6 +96,7 @@ struct cgoscope_frame {
 	__u64 start_ns; /* bpf_ktime_get_ns() at enter */
 	__u64 g;        /* goroutine (R14) */
 	__u64 sp_off;   /* g.stack.hi - SP: survives stack copying */
+	__u64 sp;       /* SP itself: the same at the leave unless the stack moved */
 	__u32 tid;
 	__u32 gen;      /* cgoscope_cfg.gen when it was pushed */
 };
@@ -107,6 +112,8 @@ struct cgoscope_calls_key {
 struct cgoscope_calls {
 	__u32 tgid;
 	__u32 depth;
+	__u32 slot; /* of the process, cached: checked against cfgs[slot].tgid */
+	__u32 pad;
 	struct cgoscope_frame frames[CGOSCOPE_MAX_DEPTH];
 };
 
