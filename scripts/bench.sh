@@ -4,7 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.output
 runs=${RUNS:-9}
-modes=${MODES:-none naive sites default} # MODES="none default": only those (ratios need all four)
+# the governed run follows the untraced one: fully traced runs leave the kernel busy a moment
+modes=${MODES:-none default naive sites} # MODES="none default": only those (ratios need all four)
+workload=$out/go/cgoload # bench() switches it per table
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root for BPF" >&2; exit 1; }
 
 # mode_args MODE: the cgoscope options of a mode (none: untraced)
@@ -21,7 +23,7 @@ one_run() {
 	local mode=$1 calls=$2; shift 2
 	local log pid tracer="" ns
 	log=$(mktemp)
-	"$out/go/cgoload" "$@" -exit-after >"$log" 2>&1 &
+	"$workload" "$@" -exit-after >"$log" 2>&1 &
 	pid=$!
 	until grep -q READY "$log"; do sleep 0.05; done
 	if [ "$mode" != none ]; then
@@ -87,3 +89,11 @@ bench() {
 echo "bench: $(date -u +%F), $(uname -r), $(nproc) CPUs"
 bench "tight loop of no-op C calls" 100000 50000000 -hot @N@
 bench "realistic 10 us C calls" 50000 500000 -sleep10us @N@
+# the same tight loop built with Debian's Go 1.19 (the matrix build; skipped without it)
+go119=$out/go/matrix/go1.19/cgoload
+if [ -x "$go119" ]; then
+	workload=$go119
+	bench "tight loop, Go 1.19 build ($go119)" 100000 50000000 -hot @N@
+else
+	echo "SKIP Go 1.19 tight loop: $go119 not built (make matrix)"
+fi
