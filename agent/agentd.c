@@ -366,8 +366,7 @@ int cmd_agent(int argc, char **argv)
 		.include = env.include, .ninclude = env.ninclude,
 		.exclude = env.exclude, .nexclude = env.nexclude,
 		.pids = cli_tracing.pids, .npids = cli_tracing.npids, .verbose = cli_tracing.verbose });
-	ag.gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget,
-						   .verbose = cli_tracing.verbose });
+	ag.gov = governor__new(&cli_tracing.gov);
 	if (!ag.disc || !ag.gov) {
 		err = -ENOMEM;
 		goto cleanup;

@@ -12,12 +12,13 @@ volatile sig_atomic_t cli_stop;
 
 struct cli_tracing cli_tracing = {
 	.topts = { .calibrate = true, .long_ns = 1000000000ULL },
-	.budget = 0.01,
+	.gov = { .budget = 0.01, .period_s = 2.0 },
 };
 
 enum {
 	OPT_LONG_MS = 0x200,
 	OPT_BUDGET,
+	OPT_PERIOD,
 	OPT_MAP_ENTRIES,
 	OPT_FALLBACK,
 	OPT_NO_CALIBRATE,
@@ -31,6 +32,8 @@ static const struct argp_option tracing_options[] = {
 	  "CPU the probes may cost a process, in % of one core (default 1); above it they "
 	  "sample. 0: trace every call whatever the cost",
 	  0 },
+	{ "sampling-period", OPT_PERIOD, "SECONDS", 0,
+	  "When sampling, one cycle of probes on then off lasts this long (default 2)", 0 },
 	{ "map-entries", OPT_MAP_ENTRIES, "N", 0, "Size of the BPF call and stats maps", 0 },
 	{ "entry-ret", OPT_FALLBACK, NULL, 0,
 	  "Use the fallback placement (cgocall entry + every RET)", 0 },
@@ -62,7 +65,11 @@ static error_t parse_tracing(int key, char *arg, struct argp_state *state)
 	case OPT_BUDGET:
 		if (cli__parse_double(arg, "--overhead-budget", 0, 100, &pct))
 			argp_usage(state);
-		cli_tracing.budget = pct / 100;
+		cli_tracing.gov.budget = pct / 100;
+		break;
+	case OPT_PERIOD:
+		if (cli__parse_double(arg, "--sampling-period", 0.05, 3600, &cli_tracing.gov.period_s))
+			argp_usage(state);
 		break;
 	case OPT_MAP_ENTRIES:
 		if (cli__parse_long(arg, "--map-entries", 1, 1 << 22, &v))
@@ -77,6 +84,7 @@ static error_t parse_tracing(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		cli_tracing.verbose = true;
+		cli_tracing.gov.verbose = true;
 		break;
 	case ARGP_KEY_END:
 		cli__libbpf_logging(cli_tracing.verbose);

@@ -5,6 +5,7 @@
 #include <argp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include "governor.h"
 #include "tracer.h"
 
 /* Options every tracing command shares (profile, top, agent), filled by cli_tracing_argp. */
@@ -14,7 +15,7 @@ struct cli_tracing {
 	struct tracer_opts topts; /* long_ns, map_entries, force_fallback, calibrate */
 	pid_t pids[CLI_MAX_PIDS]; /* -p: the processes to trace (none: the command decides) */
 	int npids;
-	double budget;            /* governor: cores the probes may cost a process; 0: no limit */
+	struct governor_opts gov; /* --overhead-budget, --sampling-period, -v */
 	bool verbose;
 };
 extern struct cli_tracing cli_tracing;

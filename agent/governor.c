@@ -64,8 +64,8 @@ static void measure(struct tracer *t)
 	}
 }
 
-/* The duty a binary gets: budget / the costliest of its processes. */
-static double duty_of(struct tracer *t, const struct binary *b, double budget)
+/* The duty a binary gets: budget / the costliest of its processes (*worst, in cores). */
+static double duty_of(struct tracer *t, const struct binary *b, double budget, double *worst_out)
 {
 	double worst = 0, duty;
 	size_t n;
@@ -74,6 +74,7 @@ static double duty_of(struct tracer *t, const struct binary *b, double budget)
 	for (size_t i = 0; i < n; i++)
 		if (tg[i].bin == b && !tg[i].exited && tg[i].overhead > worst)
 			worst = tg[i].overhead;
+	*worst_out = worst;
 	if (budget <= 0 || worst <= budget * (b->duty < 1 ? HYSTERESIS : 1))
 		return 1;
 	duty = budget / worst;
@@ -109,11 +110,13 @@ void governor__tick(struct governor *g, struct tracer *t)
 	if (now >= g->next_measure) {
 		measure(t);
 		for (size_t i = 0; i < nb; i++) {
-			double duty = duty_of(t, bins[i], g->opts.budget);
+			double worst, duty = duty_of(t, bins[i], g->opts.budget, &worst);
 
 			if (g->opts.verbose && duty != bins[i]->duty)
-				fprintf(stderr, "cgoscope: governor: %s: probes on %.1f%% of the time\n",
-					bins[i]->path, duty * 100);
+				fprintf(stderr,
+					"cgoscope: governor: %s: probes on %.1f%% of the time "
+					"(fully on they cost %.1f%% of a CPU)\n",
+					bins[i]->path, duty * 100, worst * 100);
 			/* from full tracing to sampling: the window that measured it ends now */
 			if (bins[i]->duty >= 1 && duty < 1)
 				tracer__set_probes(t, bins[i], false);

@@ -2,6 +2,8 @@
 #ifndef CGOSCOPE_GOVERNOR_H
 #define CGOSCOPE_GOVERNOR_H
 
+#include <stdbool.h>
+
 struct tracer;
 struct governor;
 

@@ -267,8 +267,7 @@ int cmd_profile(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget,
-						   .verbose = cli_tracing.verbose });
+	gov = governor__new(&cli_tracing.gov);
 	if (!gov) {
 		err = -ENOMEM;
 		goto cleanup;

@@ -1,4 +1,4 @@
-/* slots.c - the BPF side's per-process slots: tgid -> slot, and each slot's settings and counters. */
+/* slots.c - the BPF side's per-process slots: tgid -> slot, settings and counters by slot. */
 #include <errno.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>

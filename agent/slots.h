@@ -1,4 +1,4 @@
-/* slots.h - the BPF side's per-process slots: tgid -> slot, and each slot's settings and counters. */
+/* slots.h - the BPF side's per-process slots: tgid -> slot, settings and counters by slot. */
 #ifndef CGOSCOPE_SLOTS_H
 #define CGOSCOPE_SLOTS_H
 

@@ -168,8 +168,7 @@ int cmd_top(int argc, char **argv)
 	if (tracer__open(topts, &t))
 		return 1;
 	d = discover__new(t, &(struct discover_opts){ .pids = cli_tracing.pids, .npids = cli_tracing.npids });
-	gov = governor__new(&(struct governor_opts){ .budget = cli_tracing.budget,
-						   .verbose = cli_tracing.verbose });
+	gov = governor__new(&cli_tracing.gov);
 	if (!d || !gov) {
 		governor__free(gov);
 		discover__free(d);

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "cnames.h"
 #include "gobin.h"
+#include "pause.h"
 #include "procfs.h"
 #include "slots.h"
 #include "tracer.h"
@@ -258,14 +259,16 @@ static void disable(struct tracer *t, struct target *tg)
 
 /*
  * Lets the BPF side record tg under a new generation (after its probes are
- * attached), then marks the threads the runtime shows in C: their calls
- * began unseen and their leaves are expected without an enter.
+ * attached), once the records of calls that ended while they were off are
+ * gone; then marks the threads the runtime shows in C: their calls began
+ * unseen and their leaves are expected without an enter.
  */
 static void enable(struct tracer *t, struct target *tg)
 {
 	int skip = bpf_map__fd(t->skel->maps.skipleave);
 	__u8 one = 1;
 
+	pause__end(t->skel, tg);
 	tg->cfg.gen++;
 	tg->cfg.enabled = 1;
 	slots__set_cfg(t->skel, tg->slot, &tg->cfg);
@@ -303,10 +306,12 @@ int tracer__set_probes(struct tracer *t, struct binary *b, bool on)
 	for (size_t i = 0; i < t->ntargets; i++) {
 		if (t->targets[i].bin != b)
 			continue;
-		if (on)
+		if (on) {
 			t->targets[i].off_s = off_time(&t->targets[i], now);
-		else
+		} else {
+			pause__begin(&t->targets[i]);
 			disable(t, &t->targets[i]);
+		}
 	}
 	if (!on) {
 		/* off from now (the BPF side ignores hits already): detaching takes a while */
@@ -616,6 +621,7 @@ int tracer__remove(struct tracer *t, pid_t pid)
 			    offsetof(struct cgoscope_calls_key, tgid), key);
 		binary_put(t, t->targets[i].bin);
 		mwatch__free(&t->targets[i].mw);
+		pause__free(&t->targets[i].pause);
 		t->targets[i] = t->targets[--t->ntargets];
 		return 0;
 	}

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include "gort.h"
 #include "mwatch.h"
+#include "pause.h"
 #include "probes.h"
 #include "snapshot.h"
 
@@ -67,6 +68,7 @@ struct target {
 	struct mwatch mw;    /* the runtime's view: exact totals, Ms in C */
 	struct cgoscope_cfg cfg; /* what the BPF side was told about it */
 	__u32 slot;          /* its settings and counters in the BPF maps (slots.h) */
+	struct pause pause;  /* threads in C when its probes last paused (pause.h) */
 	/* sampling accounting */
 	double added;        /* monotonic time of attach */
 	double off_s;        /* time without probes since attach, up to the last re-attach */

@@ -239,6 +239,7 @@ static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn)
 		return 0;
 	c->tgid = key.tgid;
 	c->slot = slot;
+	c->gen = cfg->gen;
 	pop_stale(c, proc, cfg->gen, g, sp_off, true);
 	d = c->depth;
 	if (d >= CGOSCOPE_MAX_DEPTH) {
@@ -331,6 +332,7 @@ static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_e
 		goto unpaired;
 	}
 paired:
+	c->gen = cfg->gen;
 	fn = f->fn;
 	start = f->start_ns;
 	c->depth = d - 1;
@@ -343,7 +345,15 @@ paired:
 	account(key.tgid, fn, now - start);
 	return 0;
 unpaired:
-	/* a call already in C when the probes were enabled is expected to end unseen */
+	/*
+	 * A call already in C when the probes were enabled is expected to end
+	 * unseen: the first event of a record in this generation, or a thread
+	 * the agent marked (records that do not outlive their calls).
+	 */
+	if (c && c->gen != cfg->gen) {
+		c->gen = cfg->gen;
+		return 0;
+	}
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (bpf_map_delete_elem(&skipleave, &pid_tgid))
 		drop(CGOSCOPE_DROP_UNPAIRED_LEAVE);

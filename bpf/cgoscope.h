@@ -113,7 +113,7 @@ struct cgoscope_calls {
 	__u32 tgid;
 	__u32 depth;
 	__u32 slot; /* of the process, cached: checked against cfgs[slot].tgid */
-	__u32 pad;
+	__u32 gen;  /* cgoscope_cfg.gen of the last enter or leave seen here */
 	struct cgoscope_frame frames[CGOSCOPE_MAX_DEPTH];
 };
 

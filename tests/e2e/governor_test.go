@@ -54,3 +54,33 @@ func TestGovernor(t *testing.T) {
 	t.Logf("sampling ratio %.3f, probe overhead %.4f cores, %d of %d calls traced, %d blocked seen",
 		proc.SamplingRatio, proc.ProbeOverhead, proc.Calls, truthCalls, maxBlocked)
 }
+
+// TestGovernorPauses: with a 10% budget and a 0.2 s sampling period the
+// probes of a tight loop pause and resume some 15 times while the loop's
+// thread is in and out of C. Across every pause no call may be paired with the enter of another
+// (a no-op that "lasted" the whole pause, counted as long-blocking), and the
+// leave of a call that began while the probes were off is expected, not a
+// loss: no drops, no long calls, no call anywhere near a second.
+func TestGovernorPauses(t *testing.T) {
+	const hot = 60000000
+	run := traceWorkload(t, "cgoload", []string{"-hot", itoa(hot)}, "--json", "--overhead-budget=10", "--sampling-period=0.2")
+	prof, proc := run.stopSampled(t)
+	assertNoDrops(t, prof)
+	if proc.SamplingRatio <= 0 || proc.SamplingRatio >= 1 {
+		t.Errorf("sampling_ratio %v: the probes should have paused and resumed", proc.SamplingRatio)
+	}
+	if proc.LongCalls != 0 {
+		t.Errorf("%d long-blocking calls reported; the workload's calls are no-ops", proc.LongCalls)
+	}
+	f := proc.Func("cgs_noop")
+	if f == nil || f.Calls == 0 {
+		t.Fatalf("cgs_noop not traced: %v", proc.FuncNames())
+	}
+	if f.MaxNs >= 100000000 {
+		t.Errorf("cgs_noop max_ns %d: a no-op paired across a pause of the probes", f.MaxNs)
+	}
+	if proc.ExactCalls == nil || *proc.ExactCalls != hot {
+		t.Errorf("exact_calls %v, the workload made %d", proc.ExactCalls, hot)
+	}
+	t.Logf("sampling ratio %.3f, %d of %d calls traced, max %d ns", proc.SamplingRatio, f.Calls, hot, f.MaxNs)
+}
