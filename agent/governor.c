@@ -13,7 +13,7 @@
 
 /*
  * Reacts within a few hundredths of a second: a hot loop that starts while the
- * probes are fully on pays ~13 us per call until the first measurement after it.
+ * probes are fully on pays microseconds per call until the first measurement.
  */
 #define MEASURE_EVERY_S 0.02
 #define MIN_WINDOW_S 0.015 /* probes-on time a measurement needs to say anything */

@@ -29,8 +29,10 @@ void pause__begin(struct target *tg);
  * depth, giving a call that lasted the whole pause. Deletes the call record
  * of every thread that is not still in the very call it was in at
  * pause__begin (same M, same call count); keeps the others, whose leave
- * then ends a call measured across the pause. Returns how many records it
- * deleted, or -errno.
+ * then ends a call measured across the pause. A kept call that ends in the
+ * moment between this check and the BPF side recording again is still
+ * paired with the next leave at its depth (a window of the map walk's
+ * length). Returns how many records it deleted, or -errno.
  */
 int pause__end(struct cgoscope_bpf *skel, struct target *tg);
 

@@ -539,8 +539,11 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 		return -ESRCH;
 	}
 	ret = target_init(t, &tg, pid, err, errlen);
-	if (ret && ret != -ESRCH && gone(pid)) {
-		/* /proc/PID/exe vanished under us: neither a failure nor a verdict on the binary */
+	if (ret == -ESRCH || (ret && gone(pid))) {
+		/*
+		 * It exited under us (its /proc files vanished, or perf_event_open of
+		 * its uprobes said ESRCH): neither a failure nor a verdict on the binary
+		 */
 		snprintf(err, errlen, "PID %d exited during attach", pid);
 		return -ESRCH;
 	}
@@ -564,9 +567,12 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 		cfg_init(&tg); /* not enabled yet; the exit_group walk needs it anyway */
 		ret = slots__claim(t->skel, tg.slot, pid, &tg.cfg, tg.start_time);
 	}
+	if (ret == -ENOSPC)
+		snprintf(err, errlen, "cannot trace more than %d processes at once",
+			 CGOSCOPE_MAX_PROCS - 1);
+	else if (ret)
+		snprintf(err, errlen, "cannot register it in the BPF maps: %s", strerror(-ret));
 	if (ret) {
-		snprintf(err, errlen, "cannot trace more than %d processes at once: %s",
-			 CGOSCOPE_MAX_PROCS - 1, strerror(-ret));
 		binary_put(t, tg.bin);
 		return ret;
 	}
@@ -630,11 +636,11 @@ int tracer__remove(struct tracer *t, pid_t pid)
 
 int tracer__poll(struct tracer *t, tracer_exec_fn exec_cb, void *ctx)
 {
-	t->exec_cb = exec_cb;
-	t->exec_ctx = ctx;
 	double now = clock__mono_s();
 	bool check = now >= t->next_liveness;
 
+	t->exec_cb = exec_cb;
+	t->exec_ctx = ctx;
 	t->newly_exited = 0;
 	ring_buffer__consume(t->rb);
 	if (check)

@@ -110,6 +110,15 @@ static __always_inline void drop(enum cgoscope_drop cause)
 		__sync_fetch_and_add(n, 1);
 }
 
+/* Settings and counters of slot, if tgid owns it. */
+static __always_inline bool slot_owned(__u32 tgid, __u32 slot, struct cgoscope_cfg **cfg,
+				       struct cgoscope_proc **proc)
+{
+	*cfg = bpf_map_lookup_elem(&cfgs, &slot);
+	*proc = bpf_map_lookup_elem(&procs, &slot);
+	return *cfg && *proc && (*cfg)->tgid == tgid;
+}
+
 /*
  * Settings and counters of tgid: through the slot cached in its calls record
  * c when c is not NULL and still right, else through the slots map; *slot
@@ -120,21 +129,15 @@ static __always_inline bool find_proc(__u32 tgid, const struct cgoscope_calls *c
 {
 	__u32 *s;
 
-	if (c) {
+	if (c && slot_owned(tgid, c->slot, cfg, proc)) {
 		*slot = c->slot;
-		*cfg = bpf_map_lookup_elem(&cfgs, slot);
-		if (*cfg && (*cfg)->tgid == tgid) {
-			*proc = bpf_map_lookup_elem(&procs, slot);
-			return *proc != NULL;
-		}
+		return true;
 	}
 	s = bpf_map_lookup_elem(&slots, &tgid);
 	if (!s)
 		return false;
 	*slot = *s;
-	*cfg = bpf_map_lookup_elem(&cfgs, slot);
-	*proc = bpf_map_lookup_elem(&procs, slot);
-	return *cfg && *proc && (*cfg)->tgid == tgid;
+	return slot_owned(tgid, *slot, cfg, proc);
 }
 
 /* Raises *peak to value unless another CPU raised it higher meanwhile. */
