@@ -196,9 +196,11 @@ void discover__poll(struct discover *d)
 	tracer__poll(d->t, on_exec, d);
 	/* the exited first: a new process may have their PID already (reuse) */
 	tg = tracer__targets(d->t, &n);
-	for (size_t i = n; i-- > 0 && !d->opts.keep_exited;)
-		if (tg[i].exited)
-			tracer__remove(d->t, tg[i].pid);
+	if (!d->opts.keep_exited) {
+		for (size_t i = n; i-- > 0;)
+			if (tg[i].exited)
+				tracer__remove(d->t, tg[i].pid);
+	}
 	for (size_t i = 0; i < d->npending; i++)
 		consider(d, d->pending[i].pid, d->pending[i].ts_ns);
 	d->npending = 0;
