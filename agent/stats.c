@@ -112,7 +112,7 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 	ps->threads.created = p.threads_created;
 	ps->threads.created_c = p.threads_created_c;
 	ps->threads.exited = p.threads_exited;
-	ps->threads.growth_per_s = tg->exited ? 0 : tracer__growth(tg, GROWTH_WINDOW_S);
+	ps->threads.growth_per_s = tg->exited ? 0 : threadhist__growth(&tg->hist, GROWTH_WINDOW_S);
 }
 
 static int read_stats(struct tracer *t, struct snapshot *snap, struct target *tgs, size_t n)

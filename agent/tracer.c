@@ -404,45 +404,14 @@ fail:
 	return ret;
 }
 
-#define HIST_SPACING_S 0.5
-
-/* Records the thread count of tg (at most one sample per HIST_SPACING_S). */
+/* Records the thread count of tg in its history when a sample is due. */
 static void sample_threads(struct tracer *t, struct target *tg)
 {
-	struct threads_hist *h = &tg->hist;
 	struct cgoscope_proc p;
 	double now = clock__mono_s();
-	unsigned int last = (h->head + TARGET_HIST - 1) % TARGET_HIST;
 
-	if (h->len && now - h->t[last] < HIST_SPACING_S)
-		return;
-	if (slots__read(t->skel, tg->slot, &p))
-		return;
-	h->t[h->head] = now;
-	h->n[h->head] = tg->threads_base + p.threads_delta;
-	h->head = (h->head + 1) % TARGET_HIST;
-	if (h->len < TARGET_HIST)
-		h->len++;
-}
-
-double tracer__growth(const struct target *tg, double window_s)
-{
-	const struct threads_hist *h = &tg->hist;
-	unsigned int last = (h->head + TARGET_HIST - 1) % TARGET_HIST, first = last;
-
-	if (h->len < 2)
-		return 0;
-	/* the oldest sample still inside the window */
-	for (unsigned int i = 1; i < h->len; i++) {
-		unsigned int j = (last + TARGET_HIST - i) % TARGET_HIST;
-
-		if (h->t[last] - h->t[j] > window_s)
-			break;
-		first = j;
-	}
-	if (h->t[last] - h->t[first] < 1.0)
-		return 0;
-	return (h->n[last] - h->n[first]) / (h->t[last] - h->t[first]);
+	if (threadhist__due(&tg->hist, now) && !slots__read(t->skel, tg->slot, &p))
+		threadhist__add(&tg->hist, now, tg->threads_base + p.threads_delta);
 }
 
 /* Threads at attach, minus the kernel's created-exited delta read at the same moment. */

@@ -11,6 +11,7 @@
 #include "pause.h"
 #include "probes.h"
 #include "snapshot.h"
+#include "threadhist.h"
 
 struct tracer;
 struct cgoscope_bpf;
@@ -43,15 +44,6 @@ struct binary {
 	double switched;     /* monotonic time of the last attach/detach */
 };
 
-#define TARGET_HIST 32
-
-/* Threads of a process over time, one sample per half second at most. */
-struct threads_hist {
-	double t[TARGET_HIST];
-	__s64 n[TARGET_HIST];
-	unsigned int head, len;
-};
-
 /* A traced process. */
 struct target {
 	pid_t pid;
@@ -64,7 +56,7 @@ struct target {
 	struct binary *bin;
 	__s64 threads_base;  /* threads at attach minus the kernel's delta then */
 	struct gort_values rt; /* runtime settings, as last read */
-	struct threads_hist hist;
+	struct threadhist hist; /* its thread count over time */
 	struct mwatch mw;    /* the runtime's view: exact totals, Ms in C */
 	struct cgoscope_cfg cfg; /* what the BPF side was told about it */
 	__u32 slot;          /* its settings and counters in the BPF maps (slots.h) */
@@ -125,9 +117,6 @@ int tracer__remove(struct tracer *t, pid_t pid);
  */
 typedef void (*tracer_exec_fn)(pid_t pid, __u64 ts_ns, void *ctx);
 int tracer__poll(struct tracer *t, tracer_exec_fn exec_cb, void *ctx);
-
-/* Threads per second over the last window_s seconds of tg's history (0 with too little history). */
-double tracer__growth(const struct target *tg, double window_s);
 
 /* The traced processes; valid until the next add/remove. */
 struct target *tracer__targets(struct tracer *t, size_t *n);
