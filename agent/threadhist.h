@@ -5,13 +5,13 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
-#define THREADHIST_LEN 32
+#define THREADHIST_LEN	     32
 #define THREADHIST_SPACING_S 0.5 /* at most one sample per half second */
 
 /* The last THREADHIST_LEN samples, oldest overwritten first. Zeroed: empty. */
 struct threadhist {
 	double t[THREADHIST_LEN]; /* monotonic seconds */
-	__s64 n[THREADHIST_LEN];  /* threads then */
+	__s64 n[THREADHIST_LEN]; /* threads then */
 	unsigned int head, len;
 };
 
