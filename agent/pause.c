@@ -1,11 +1,12 @@
 /* pause.c - keeps in-flight call records true across a pause of the probes (sampling). */
-#include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cgoscope.skel.h"
 #include "clock.h"
+#include "mapkeys.h"
 #include "mwatch.h"
 #include "pause.h"
 #include "tracer.h"
@@ -46,41 +47,34 @@ static bool same_call(const struct pause *p, const struct mwatch *now, bool now_
 	return false;
 }
 
+/* What keep_frames() needs to know. */
+struct prune {
+	const struct pause *paused;
+	const struct mwatch *now;
+	bool now_known;
+};
+
+/* mapkeys_keep_fn over the calls map: keeps records without frames, or still in their call. */
+static bool keep_frames(int fd, const void *key, void *ctx)
+{
+	const struct prune *pr = ctx;
+	struct cgoscope_calls c;
+
+	if (bpf_map_lookup_elem(fd, key, &c))
+		return true; /* gone meanwhile */
+	return !c.depth || c.depth > CGOSCOPE_MAX_DEPTH ||
+	       same_call(pr->paused, pr->now, pr->now_known, c.frames[c.depth - 1].tid);
+}
+
 int pause__end(struct cgoscope_bpf *skel, struct target *tg)
 {
-	int fd = bpf_map__fd(skel->maps.calls);
-	struct cgoscope_calls_key key, next, *stale = NULL;
-	struct cgoscope_calls c;
-	size_t n = 0, cap = 0;
-	bool first = true, now_known;
-	int deleted = 0;
+	struct prune pr = { .paused = &tg->pause, .now = &tg->mw };
+	int deleted;
 
-	now_known = !mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		key = next;
-		first = false;
-		if (key.tgid != (__u32)tg->pid || bpf_map_lookup_elem(fd, &key, &c))
-			continue;
-		if (!c.depth || c.depth > CGOSCOPE_MAX_DEPTH ||
-		    same_call(&tg->pause, &tg->mw, now_known, c.frames[c.depth - 1].tid))
-			continue;
-		if (n == cap) {
-			struct cgoscope_calls_key *v;
-
-			cap = cap ? cap * 2 : 16;
-			v = realloc(stale, cap * sizeof(*v));
-			if (!v) {
-				free(stale);
-				pause__free(&tg->pause);
-				return -ENOMEM;
-			}
-			stale = v;
-		}
-		stale[n++] = key;
-	}
-	for (size_t i = 0; i < n; i++)
-		deleted += !bpf_map_delete_elem(fd, &stale[i]);
-	free(stale);
+	pr.now_known = !mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
+	deleted =
+	    mapkeys__forget(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
+			    offsetof(struct cgoscope_calls_key, tgid), tg->pid, keep_frames, &pr);
 	pause__free(&tg->pause);
 	return deleted;
 }

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "cnames.h"
 #include "gobin.h"
+#include "mapkeys.h"
 #include "pause.h"
 #include "procfs.h"
 #include "slots.h"
@@ -562,23 +563,6 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 	return 0;
 }
 
-/* Deletes every entry of map whose key starts with tgid (stats and calls keys do). */
-static void forget_keys(int fd, size_t key_size, size_t tgid_off, __u32 tgid)
-{
-	char key[32], next[32];
-	bool first = true;
-
-	while (!bpf_map_get_next_key(fd, first ? NULL : key, next)) {
-		__u32 k;
-
-		memcpy(&k, next + tgid_off, sizeof(k));
-		if (k == tgid && !bpf_map_delete_elem(fd, next))
-			continue; /* deleted: restart from the same key */
-		memcpy(key, next, key_size);
-		first = false;
-	}
-}
-
 int tracer__remove(struct tracer *t, pid_t pid)
 {
 	struct cgoscope_bpf *skel = t->skel;
@@ -589,11 +573,12 @@ int tracer__remove(struct tracer *t, pid_t pid)
 			continue;
 		slots__release(skel, t->targets[i].slot, key);
 		t->slot_used[t->targets[i].slot] = false;
-		forget_keys(bpf_map__fd(skel->maps.skipleave), sizeof(__u64), sizeof(__u32), key);
-		forget_keys(bpf_map__fd(skel->maps.stats), sizeof(struct cgoscope_func_key),
-			    offsetof(struct cgoscope_func_key, tgid), key);
-		forget_keys(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
-			    offsetof(struct cgoscope_calls_key, tgid), key);
+		mapkeys__forget(bpf_map__fd(skel->maps.skipleave), sizeof(__u64), sizeof(__u32), key,
+				NULL, NULL);
+		mapkeys__forget(bpf_map__fd(skel->maps.stats), sizeof(struct cgoscope_func_key),
+				offsetof(struct cgoscope_func_key, tgid), key, NULL, NULL);
+		mapkeys__forget(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
+				offsetof(struct cgoscope_calls_key, tgid), key, NULL, NULL);
 		binary_put(t, t->targets[i].bin);
 		mwatch__free(&t->targets[i].mw);
 		pause__free(&t->targets[i].pause);
