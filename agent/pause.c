@@ -38,13 +38,9 @@ void pause__begin(struct target *tg)
 static bool same_call(const struct pause *p, const struct mwatch *now, bool now_known, __u32 tid)
 {
 	const struct mwatch_m *cur = now_known ? mwatch__find(now, tid) : NULL;
+	const struct mwatch_m *was = mwatch__find(&(struct mwatch){ .v = p->v, .n = p->n }, tid);
 
-	if (!cur || !p->known)
-		return false;
-	for (size_t i = 0; i < p->n; i++)
-		if (p->v[i].tid == tid)
-			return p->v[i].ncgocall == cur->ncgocall;
-	return false;
+	return p->known && cur && was && was->ncgocall == cur->ncgocall;
 }
 
 /* What keep_frames() needs to know. */

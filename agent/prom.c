@@ -180,30 +180,31 @@ static void put_label(FILE *f, int *n, const char *key, const char *val)
 {
 	if ((*n)++)
 		fputc(',', f);
-	fprintf(f, "%s=\"", key);
+	fputs(key, f);
+	fputs("=\"", f);
 	put_escaped(f, val);
 	fputc('"', f);
 }
 
 /*
- * A label set rendered once, escaped, without braces ("pid=\"1\",comm=\"x\""): base
- * (may be NULL) then key=val when key is not NULL. Returns a malloc'd string or NULL.
+ * A label set rendered once, escaped, without braces ("pid=\"1\",comm=\"x\""):
+ * base (may be NULL) then the n key/value pairs. Returns a malloc'd string or NULL.
  */
-static char *labelset_new(const char *base, const char *key, const char *val)
+static char *labelset_new(const char *base, const char *const (*pairs)[2], size_t n)
 {
 	char *text = NULL;
 	size_t len = 0;
-	int n = 0;
+	int count = 0;
 	FILE *f = open_memstream(&text, &len);
 
 	if (!f)
 		return NULL;
 	if (base && *base) {
 		fputs(base, f);
-		n = 1;
+		count = 1;
 	}
-	if (key)
-		put_label(f, &n, key, val);
+	for (size_t i = 0; i < n; i++)
+		put_label(f, &count, pairs[i][0], pairs[i][1]);
 	if (ferror(f)) {
 		fclose(f);
 		free(text);
@@ -215,26 +216,16 @@ static char *labelset_new(const char *base, const char *key, const char *val)
 /* The process labels {pid,comm,exe,go_version[,container_id]} as a label set. */
 static char *proc_labelset_new(const struct proc_snap *p)
 {
-	char *text = NULL, pid[NUM_LEN];
-	size_t len = 0;
-	int n = 0;
-	FILE *f = open_memstream(&text, &len);
+	char pid[NUM_LEN];
+	const char *const pairs[][2] = {
+		{ "pid", fmt_u64(pid, p->pid) },
+		{ "comm", p->comm },
+		{ "exe", p->exe },
+		{ "go_version", p->go_version },
+		{ "container_id", p->container_id },
+	};
 
-	if (!f)
-		return NULL;
-	snprintf(pid, sizeof(pid), "%u", (unsigned int)p->pid);
-	put_label(f, &n, "pid", pid);
-	put_label(f, &n, "comm", p->comm);
-	put_label(f, &n, "exe", p->exe);
-	put_label(f, &n, "go_version", p->go_version);
-	if (p->container_id[0])
-		put_label(f, &n, "container_id", p->container_id);
-	if (ferror(f)) {
-		fclose(f);
-		free(text);
-		return NULL;
-	}
-	return fclose(f) ? NULL : text;
+	return labelset_new(NULL, pairs, p->container_id[0] ? 5 : 4);
 }
 
 /*
@@ -244,22 +235,16 @@ static char *proc_labelset_new(const struct proc_snap *p)
 static void put_sample(FILE *f, const char *name, const char *suffix, const char *set,
 		       const char *key, const char *val, const char *value)
 {
-	bool has_set = set && *set;
+	int n = set && *set;
 
 	fputs(name, f);
 	fputs(suffix, f);
-	if (has_set || key) {
+	if (n || key) {
 		fputc('{', f);
-		if (has_set)
+		if (n)
 			fputs(set, f);
-		if (key) {
-			if (has_set)
-				fputc(',', f);
-			fputs(key, f);
-			fputs("=\"", f);
-			put_escaped(f, val);
-			fputc('"', f);
-		}
+		if (key)
+			put_label(f, &n, key, val);
 		fputc('}', f);
 	}
 	fputc(' ', f);
@@ -435,7 +420,9 @@ static int view_sets(struct fview *v)
 	size_t i;
 
 	for (i = 0; i < v->n; i++) {
-		v->fsets[i] = labelset_new(v->set, "function", v->funcs[i]->name);
+		const char *const pairs[][2] = { { "function", v->funcs[i]->name } };
+
+		v->fsets[i] = labelset_new(v->set, pairs, 1);
 		if (!v->fsets[i])
 			return -ENOMEM;
 	}

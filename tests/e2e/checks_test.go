@@ -84,6 +84,15 @@ func checkRun(t *testing.T, prof *Profile, proc *Process, truth proto.Truth) {
 	}
 }
 
+// truthTotal is every cgo call the workload made, all functions together.
+func truthTotal(truth proto.Truth) uint64 {
+	var n uint64
+	for _, c := range truth.Calls {
+		n += c
+	}
+	return n
+}
+
 // assertNoDrops fails the test if the tracer lost anything, printing all drops.
 func assertNoDrops(t *testing.T, prof *Profile) {
 	t.Helper()

@@ -30,10 +30,7 @@ func TestGovernor(t *testing.T) {
 		done = proc.ExactCalls != nil && *proc.ExactCalls == hot+blockers && proc.Inflight == 0
 	}
 	truth := w.WaitTruth(truthTimeout)
-	var truthCalls uint64
-	for _, n := range truth.Calls {
-		truthCalls += n
-	}
+	truthCalls := truthTotal(truth)
 	tr.Stop()
 	w.Stop()
 	proc := tr.JSON().Process(t, w.Pid)

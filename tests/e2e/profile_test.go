@@ -191,16 +191,16 @@ func TestProfileTargetExitsSampled(t *testing.T) {
 	if !proc.Exited {
 		t.Errorf("process not reported as exited")
 	}
+	if proc.SamplingRatio >= 1 {
+		t.Errorf("sampling_ratio %v: the governor should have sampled the hot loop", proc.SamplingRatio)
+	}
 	assertExactAtExit(t, proc, run.truth)
 }
 
 // assertExactAtExit: an exited process's runtime total is every call it made, and final.
 func assertExactAtExit(t *testing.T, proc *Process, truth proto.Truth) {
 	t.Helper()
-	var made uint64
-	for _, n := range truth.Calls {
-		made += n
-	}
+	made := truthTotal(truth)
 	if proc.ExactCalls == nil || uint64(*proc.ExactCalls) != made || proc.ExactCallsPartial {
 		t.Errorf("exact_calls %v (partial %v) after the exit, the workload made %d cgo calls", proc.ExactCalls, proc.ExactCallsPartial, made)
 	}
