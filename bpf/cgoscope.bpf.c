@@ -511,7 +511,6 @@ int handle_exit(void *ctx)
 struct mwalk {
 	__u64 m;   /* the next M, 0 at the end */
 	__u64 sum; /* cgo calls counted so far */
-	__u32 n;
 	__u32 ncgocall_off, alllink_off;
 	__u32 failed;
 };
@@ -529,7 +528,6 @@ static long mwalk_step(__u64 i, void *ctx)
 		return 1;
 	}
 	w->sum += v;
-	w->n++;
 	return 0;
 }
 
@@ -558,7 +556,6 @@ int handle_exit_group(void *ctx)
 	}
 	bpf_loop(CGOSCOPE_MAX_MS, mwalk_step, &w, 0);
 	proc->final_ncgocall = w.sum;
-	proc->final_ms = w.n;
 	proc->final_state = w.failed || w.m ? CGOSCOPE_FINAL_FAILED : CGOSCOPE_FINAL_EXACT;
 	return 0;
 }

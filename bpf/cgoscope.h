@@ -45,8 +45,7 @@ struct cgoscope_proc {
 	__u64 long_calls;       /* ... of which lasted long_ns or longer */
 	__u64 enters;           /* probe hits at the enter site */
 	__u64 final_ncgocall;   /* the runtime's cgo call total read at exit_group */
-	__u32 final_ms;         /* Ms walked for it */
-	__u32 final_state;      /* enum cgoscope_final */
+	__u64 final_state;      /* enum cgoscope_final */
 };
 
 /* Whether the runtime's total was read when the process called exit_group. */
