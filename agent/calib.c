@@ -14,6 +14,8 @@
  * Sites shaped like runtime.cgocall's. calib_calls: R14 holds a fake
  * goroutine, the first stack word is fn (0), then two CALLs stand for
  * asmcgocall and exitsyscall. calib_func: entry and RET, with fn in RAX.
+ * calib_site: calib_top's entry (a PUSH, fn in RAX), then its frame, then a
+ * CALL for exitsyscall.
  */
 __asm__(".text\n"
 	".globl cgoscope_calib_calls\n"
@@ -58,10 +60,49 @@ __asm__(".text\n"
 	".type cgoscope_calib_ret, @function\n"
 	"cgoscope_calib_ret:\n"
 	"	ret\n"
-	".size cgoscope_calib_entry, .-cgoscope_calib_entry\n");
+	".size cgoscope_calib_entry, .-cgoscope_calib_entry\n"
+	".globl cgoscope_calib_site\n"
+	".type cgoscope_calib_site, @function\n"
+	"cgoscope_calib_site:\n"
+	"	push %r14\n"
+	"	mov %rdi, %r14\n"
+	"	xor %eax, %eax\n"
+	"	call cgoscope_calib_top\n"
+	"	pop %r14\n"
+	"	ret\n"
+	".size cgoscope_calib_site, .-cgoscope_calib_site\n"
+	".globl cgoscope_calib_top\n"
+	".type cgoscope_calib_top, @function\n"
+	"cgoscope_calib_top:\n"
+	"	push %rbp\n"
+	"	sub $0x28, %rsp\n"
+	".globl cgoscope_calib_exit\n"
+	".type cgoscope_calib_exit, @function\n"
+	"cgoscope_calib_exit:\n"
+	"	call cgoscope_calib_nop\n"
+	"	add $0x28, %rsp\n"
+	"	pop %rbp\n"
+	"	ret\n"
+	".size cgoscope_calib_top, .-cgoscope_calib_top\n");
 
 void cgoscope_calib_calls(void *g);
 void cgoscope_calib_func(void *g);
+void cgoscope_calib_site(void *g);
+void cgoscope_calib_top(void);
+void cgoscope_calib_exit(void);
+
+/* The look-alike of each placement: what runs, where its enter and leave go. */
+static const struct shape {
+	void (*run)(void *g);
+	const char *enter, *leave;
+} shapes[PLACEMENT__MAX] = {
+	[PLACEMENT_CALL_SITES] = { cgoscope_calib_calls, "cgoscope_calib_enter",
+				   "cgoscope_calib_leave" },
+	[PLACEMENT_ENTRY_RET] = { cgoscope_calib_func, "cgoscope_calib_entry",
+				  "cgoscope_calib_ret" },
+	[PLACEMENT_ENTRY_SITE] = { cgoscope_calib_site, "cgoscope_calib_top",
+				   "cgoscope_calib_exit" },
+};
 
 /* A goroutine as the probes see it: g.stack.lo, g.stack.hi. */
 static struct {
@@ -77,9 +118,9 @@ static double run(void (*fn)(void *), unsigned int rounds)
 	return ((double)clock__mono_ns() - t0) / rounds;
 }
 
-static struct bpf_link *attach_sym(struct bpf_program *prog, const char *sym)
+static struct bpf_link *attach_sym(struct bpf_program *prog, const char *sym, __u64 cookie)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = sym);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = sym, .bpf_cookie = cookie);
 
 	return bpf_program__attach_uprobe_opts(prog, getpid(), "/proc/self/exe", 0, &opts);
 }
@@ -109,9 +150,10 @@ static int read_floor(struct cgoscope_bpf *skel, __u32 tgid, double *floor_ns)
 int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rounds,
 		   struct probe_cost *cost)
 {
-	bool sites = p == PLACEMENT_CALL_SITES;
-	void (*fn)(void *) = sites ? cgoscope_calib_calls : cgoscope_calib_func;
+	const struct shape *sh = &shapes[p];
+	struct bpf_program *enter_prog, *leave_prog;
 	struct bpf_link *enter, *leave = NULL;
+	__u64 cookie = 0;
 	__u32 tgid = getpid();
 	struct cgoscope_calls_key calls_key = { .id = gettid(), .tgid = tgid };
 	double base, traced;
@@ -119,12 +161,18 @@ int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rou
 	int err;
 
 	memset(cost, 0, sizeof(*cost));
-	base = run(fn, rounds);
-	enter = attach_sym(sites ? skel->progs.cgo_enter_call : skel->progs.cgo_enter_entry,
-			   sites ? "cgoscope_calib_enter" : "cgoscope_calib_entry");
+	if (p == PLACEMENT_ENTRY_SITE) {
+		__u64 top = (__u64)cgoscope_calib_top, exit = (__u64)cgoscope_calib_exit;
+
+		err = probes__sp_drop((const void *)top, exit - top + 16, top, exit, &cookie);
+		if (err)
+			return err;
+	}
+	probes__programs(skel, p, &enter_prog, &leave_prog);
+	base = run(sh->run, rounds);
+	enter = attach_sym(enter_prog, sh->enter, cookie);
 	if (enter)
-		leave = attach_sym(sites ? skel->progs.cgo_leave_call : skel->progs.cgo_leave_ret,
-				   sites ? "cgoscope_calib_leave" : "cgoscope_calib_ret");
+		leave = attach_sym(leave_prog, sh->leave, 0);
 	if (!leave) {
 		err = -errno;
 		bpf_link__destroy(enter);
@@ -132,8 +180,8 @@ int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rou
 	}
 	err = slots__claim(skel, SLOTS_CALIB, tgid, &cfg, 0);
 	if (!err) {
-		run(fn, rounds / 10 + 1); /* warm up: pages, caches */
-		traced = run(fn, rounds);
+		run(sh->run, rounds / 10 + 1); /* warm up: pages, caches */
+		traced = run(sh->run, rounds);
 		cost->per_call_ns = traced > base ? traced - base : 0;
 		err = read_floor(skel, tgid, &cost->floor_ns);
 		/* the span is part of what a call pays; timing noise must not say otherwise */

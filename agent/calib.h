@@ -9,9 +9,9 @@ struct cgoscope_bpf;
 /*
  * Attaches the enter/leave programs of placement p to look-alike sites in
  * cgoscope's own text (CALL instructions for call-sites; entry and RET for
- * entry+ret), registers cgoscope itself as traced, runs `rounds` calls with
- * and without the probes and fills cost. Leaves no links or map entries
- * behind. Returns 0 or -errno.
+ * entry+ret; entry and a CALL for entry+call-site), registers cgoscope
+ * itself as traced, runs `rounds` calls with and without the probes and
+ * fills cost. Leaves no links or map entries behind. Returns 0 or -errno.
  */
 int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rounds,
 		   struct probe_cost *cost);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "cgoscope.skel.h"
 #include "gobin.h"
 #include "probes.h"
 #include "x86.h"
@@ -12,7 +13,64 @@
 
 const char *probes__placement_name(enum placement p)
 {
-	return p == PLACEMENT_CALL_SITES ? "call-sites" : "entry+ret";
+	static const char *const names[] = { [PLACEMENT_CALL_SITES] = "call-sites",
+					     [PLACEMENT_ENTRY_RET] = "entry+ret",
+					     [PLACEMENT_ENTRY_SITE] = "entry+call-site" };
+
+	return p < PLACEMENT__MAX ? names[p] : "?";
+}
+
+void probes__programs(struct cgoscope_bpf *skel, enum placement p, struct bpf_program **enter,
+		      struct bpf_program **leave)
+{
+	switch (p) {
+	case PLACEMENT_ENTRY_SITE:
+		*enter = skel->progs.cgo_enter_top;
+		*leave = skel->progs.cgo_leave_call;
+		break;
+	case PLACEMENT_ENTRY_RET:
+		*enter = skel->progs.cgo_enter_entry;
+		*leave = skel->progs.cgo_leave_ret;
+		break;
+	default:
+		*enter = skel->progs.cgo_enter_call;
+		*leave = skel->progs.cgo_leave_call;
+	}
+}
+
+/* Walk of probes__sp_drop(). */
+struct sp_walk {
+	__u64 entry, site;
+	__u64 drop;
+	int err; /* -ENOENT until site is reached the right way */
+};
+
+static int sp_walk_insn(const struct insn *in, void *ctx)
+{
+	struct sp_walk *w = ctx;
+
+	if (in->addr == w->entry && !in->emulated)
+		return 1;
+	if (in->addr == w->site) {
+		w->err = 0;
+		return 1;
+	}
+	if (in->sp_other || in->kind == INSN_RET)
+		return 1;
+	w->drop += in->sp_drop;
+	return 0;
+}
+
+int probes__sp_drop(const void *code, size_t len, __u64 addr, __u64 site, __u64 *drop)
+{
+	struct sp_walk w = { .entry = addr, .site = site, .err = -ENOENT };
+	int err = x86__decode(code, len, addr, sp_walk_insn, &w);
+
+	if (err < 0)
+		return err == -ENOEXEC ? -ENOENT : err;
+	if (!w.err)
+		*drop = w.drop;
+	return w.err;
 }
 
 /* Address of the first function found among names, or 0. */
@@ -33,6 +91,7 @@ struct scan {
 	__u64 rets[PROBES_MAX_LEAVE];
 	size_t nrets;
 	bool too_many_rets, rets_emulated;
+	bool entry_ok; /* the entry can pair with call_exit (probes__sp_drop) */
 };
 
 static int scan_insn(const struct insn *in, void *ctx)
@@ -59,6 +118,7 @@ static void plan_entry_ret(struct probe_plan *plan, const struct scan *s)
 {
 	plan->placement = PLACEMENT_ENTRY_RET;
 	plan->enter = plan->cgocall;
+	plan->enter_cookie = 0;
 	plan->nleave = s->nrets;
 	memcpy(plan->leave, s->rets, s->nrets * sizeof(s->rets[0]));
 	plan->emulated = false; /* entry and RET are single-stepped */
@@ -89,9 +149,14 @@ int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan 
 	s.asmcgocall = func_addr(gb, asmcgocall);
 	s.exitsyscall = func_addr(gb, exitsyscall);
 	err = len ? x86__decode(code, len, fn.addr, scan_insn, &s) : -ENOENT;
-	free(code);
-	if (err && err != -ENOEXEC)
+	if (err && err != -ENOEXEC) {
+		free(code);
 		return err;
+	}
+	if (s.call_exit && s.call_exit_emulated &&
+	    !probes__sp_drop(code, len, fn.addr, s.call_exit, &plan->enter_cookie))
+		s.entry_ok = true;
+	free(code);
 	if (s.nrets == 0 || s.too_many_rets)
 		return -ENOENT; /* cannot even fall back */
 
@@ -102,9 +167,18 @@ int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan 
 			 "runtime.asmcgocall or runtime.exitsyscall not found");
 	} else if (!s.call_asm || !s.call_exit) {
 		snprintf(plan->note, sizeof(plan->note),
-			 "no CALL runtime.asmcgocall followed by CALL runtime.exitsyscall in runtime.cgocall");
+			 "no CALL runtime.asmcgocall followed by CALL runtime.exitsyscall in "
+			 "runtime.cgocall");
+	} else if (s.entry_ok) {
+		plan->placement = PLACEMENT_ENTRY_SITE;
+		plan->enter = plan->cgocall;
+		plan->leave[0] = s.call_exit;
+		plan->nleave = 1;
+		plan->emulated = true;
+		return 0;
 	} else {
 		plan->placement = PLACEMENT_CALL_SITES;
+		plan->enter_cookie = 0;
 		plan->enter = s.call_asm;
 		plan->leave[0] = s.call_exit;
 		plan->nleave = 1;
@@ -115,16 +189,17 @@ int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan 
 	return 0;
 }
 
-static int attach_one(const struct gobin *gb, const char *path, pid_t pid, __u64 addr,
+static int attach_one(const struct gobin *gb, const char *path, pid_t pid, __u64 addr, __u64 cookie,
 		      struct bpf_program *prog, struct probe_links *links)
 {
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie);
 	struct bpf_link *link;
 	__u64 off;
 	int err;
 
 	if (gobin__addr_to_offset(gb, addr, &off))
 		return -ENOENT;
-	link = bpf_program__attach_uprobe(prog, false, pid, path, off);
+	link = bpf_program__attach_uprobe_opts(prog, pid, path, off, &opts);
 	if (!link) {
 		err = -errno;
 		fprintf(stderr, "cgoscope: failed to attach uprobe at %s+0x%llx: %s\n", path,
@@ -136,15 +211,17 @@ static int attach_one(const struct gobin *gb, const char *path, pid_t pid, __u64
 }
 
 int probes__attach(const struct gobin *gb, const char *path, pid_t pid,
-		   const struct probe_plan *plan, struct bpf_program *enter,
-		   struct bpf_program *leave, struct probe_links *links)
+		   const struct probe_plan *plan, struct cgoscope_bpf *skel,
+		   struct probe_links *links)
 {
+	struct bpf_program *enter, *leave;
 	int err;
 
+	probes__programs(skel, plan->placement, &enter, &leave);
 	links->n = 0;
-	err = attach_one(gb, path, pid, plan->enter, enter, links);
+	err = attach_one(gb, path, pid, plan->enter, plan->enter_cookie, enter, links);
 	for (size_t i = 0; !err && i < plan->nleave; i++)
-		err = attach_one(gb, path, pid, plan->leave[i], leave, links);
+		err = attach_one(gb, path, pid, plan->leave[i], 0, leave, links);
 	if (err)
 		probes__detach(links);
 	return err;

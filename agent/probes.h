@@ -10,6 +10,7 @@
 struct gobin;
 struct bpf_program;
 struct bpf_link;
+struct cgoscope_bpf;
 
 #define PROBES_MAX_LEAVE 16
 
@@ -18,6 +19,12 @@ enum placement {
 	PLACEMENT_CALL_SITES = 0,
 	/* runtime.cgocall entry and every RET: keyed by goroutine */
 	PLACEMENT_ENTRY_RET = 1,
+	/*
+	 * runtime.cgocall entry (a PUSH: emulated, fn in a register) and CALL
+	 * runtime.exitsyscall: keyed by thread, no stack read at the enter
+	 */
+	PLACEMENT_ENTRY_SITE = 2,
+	PLACEMENT__MAX
 };
 
 /* The probe sites chosen for one binary, as link-time virtual addresses. */
@@ -27,6 +34,7 @@ struct probe_plan {
 	__u64 enter;
 	__u64 leave[PROBES_MAX_LEAVE];
 	size_t nleave;
+	__u64 enter_cookie;             /* ENTRY_SITE: bytes SP drops from enter to leave site */
 	bool emulated;                  /* every site is an instruction the kernel emulates */
 	char note[160];                 /* why the fallback was used, or "" */
 };
@@ -37,11 +45,25 @@ struct probe_links {
 	size_t n;
 };
 
-/* "call-sites" or "entry+ret". */
+/* "call-sites", "entry+ret" or "entry+call-site". */
 const char *probes__placement_name(enum placement p);
 
+/* The BPF programs of placement p in skel: enter and leave. */
+void probes__programs(struct cgoscope_bpf *skel, enum placement p, struct bpf_program **enter,
+		      struct bpf_program **leave);
+
 /*
- * Decodes runtime.cgocall of gb and fills plan. Prefers the call sites; with
+ * Decodes the function at addr (len bytes of code) up to the instruction at
+ * site and sets *drop to how far SP lies below its value at addr there.
+ * Returns 0 when the first instruction is one the kernel emulates and SP
+ * moves only through PUSHes and SUB RSP, imm before site; -ENOENT otherwise
+ * (site not reached, a RET, POP or other SP write on the way).
+ */
+int probes__sp_drop(const void *code, size_t len, __u64 addr, __u64 site, __u64 *drop);
+
+/*
+ * Decodes runtime.cgocall of gb and fills plan. Prefers its entry with the
+ * exitsyscall site (when the entry is emulated), then the call sites; with
  * force_fallback, or when they are not found, plans entry + every RET and says
  * why in plan->note. Returns 0, -ENOENT when runtime.cgocall is missing, or
  * -ENOTSUP for Go releases older than 1.17 (no register ABI).
@@ -49,13 +71,14 @@ const char *probes__placement_name(enum placement p);
 int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan *plan);
 
 /*
- * Attaches enter/leave programs at plan's sites of the binary at path (file
- * offsets from gb), for process pid or for every process (-1). On failure
- * detaches what it attached and returns -errno; on success fills links.
+ * Attaches plan's enter/leave programs (from skel) at its sites of the
+ * binary at path (file offsets from gb), for process pid or for every
+ * process (-1). On failure detaches what it attached and returns -errno; on
+ * success fills links.
  */
 int probes__attach(const struct gobin *gb, const char *path, pid_t pid,
-		   const struct probe_plan *plan, struct bpf_program *enter,
-		   struct bpf_program *leave, struct probe_links *links);
+		   const struct probe_plan *plan, struct cgoscope_bpf *skel,
+		   struct probe_links *links);
 
 /* Destroys every link in links. */
 void probes__detach(struct probe_links *links);

@@ -31,7 +31,7 @@ struct tracer {
 	size_t nbins;
 	struct target *targets;
 	size_t ntargets, cap;
-	struct probe_cost cost[2];
+	struct probe_cost cost[PLACEMENT__MAX];
 	/* exec events collected during one poll */
 	tracer_exec_fn exec_cb;
 	void *exec_ctx;
@@ -142,7 +142,7 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 		return err;
 	}
 	if (opts->calibrate) {
-		for (int p = PLACEMENT_CALL_SITES; p <= PLACEMENT_ENTRY_RET; p++)
+		for (int p = 0; p < PLACEMENT__MAX; p++)
 			if (calib__measure(t->skel, p, CALIB_ROUNDS, &t->cost[p]))
 				fprintf(stderr, "cgoscope: probe cost calibration (%s) failed\n",
 					probes__placement_name(p));
@@ -239,13 +239,9 @@ static void attach_spawn(struct tracer *t, struct binary *b)
 
 static int binary_attach(struct tracer *t, struct binary *b)
 {
-	struct cgoscope_bpf *skel = t->skel;
-	bool sites = b->plan.placement == PLACEMENT_CALL_SITES;
 	int ret;
 
-	ret = probes__attach(b->gb, b->path, b->pid, &b->plan,
-			     sites ? skel->progs.cgo_enter_call : skel->progs.cgo_enter_entry,
-			     sites ? skel->progs.cgo_leave_call : skel->progs.cgo_leave_ret, &b->links);
+	ret = probes__attach(b->gb, b->path, b->pid, &b->plan, t->skel, &b->links);
 	b->on = !ret;
 	b->switched = clock__mono_s();
 	return ret;

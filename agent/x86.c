@@ -81,6 +81,36 @@ static bool is_emulated(const cs_insn *ci)
 	}
 }
 
+/* Whether ci writes RSP, explicitly or not. */
+static bool writes_sp(const cs_insn *ci)
+{
+	const cs_x86 *x = &ci->detail->x86;
+
+	for (unsigned int i = 0; i < ci->detail->regs_write_count; i++)
+		if (ci->detail->regs_write[i] == X86_REG_RSP)
+			return true;
+	for (unsigned int i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_REG && x->operands[i].reg == X86_REG_RSP &&
+		    (x->operands[i].access & CS_AC_WRITE))
+			return true;
+	return false;
+}
+
+/* Fills in->sp_drop and in->sp_other. */
+static void set_sp(struct insn *in, const cs_insn *ci)
+{
+	const cs_x86 *x = &ci->detail->x86;
+
+	if (ci->id == X86_INS_PUSH)
+		in->sp_drop = 8;
+	else if (ci->id == X86_INS_SUB && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+		 x->operands[0].reg == X86_REG_RSP && x->operands[1].type == X86_OP_IMM &&
+		 x->operands[1].imm >= 0)
+		in->sp_drop = x->operands[1].imm;
+	else if (ci->id != X86_INS_CALL)
+		in->sp_other = writes_sp(ci);
+}
+
 static void set_mem(struct insn *in, const cs_insn *ci, const cs_x86_op *op)
 {
 	in->mem_size = op->size;
@@ -105,6 +135,7 @@ static void reduce(const cs_insn *ci, struct insn *in)
 	in->mem_gpr = -1;
 	in->dst_reg = -1;
 	in->emulated = is_emulated(ci);
+	set_sp(in, ci);
 	snprintf(in->text, sizeof(in->text), "%s %s", ci->mnemonic, ci->op_str);
 	in->gpr[0] = op0 && op0->type == X86_OP_REG ? gpr_of(op0->reg) : -1;
 	in->gpr[1] = op1 && op1->type == X86_OP_REG ? gpr_of(op1->reg) : -1;

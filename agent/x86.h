@@ -36,6 +36,8 @@ struct insn {
 	unsigned int mem_size; /* bytes of the memory operand, 0 without one */
 	int gpr[2];       /* operands 0 and 1 as general-purpose register numbers 0-15, or -1 */
 	bool emulated;    /* the kernel emulates a uprobe here instead of single-stepping */
+	__s64 sp_drop;    /* bytes a PUSH or a SUB RSP, imm lowers SP by */
+	bool sp_other;    /* writes SP otherwise (POP, ADD, MOV, RET...); a CALL's round trip does not count */
 	char text[192];   /* "call 0x479620", for messages */
 };
 

@@ -52,7 +52,7 @@ struct {
 	__type(value, __u8);
 } skipleave SEC(".maps");
 
-/* Calls in flight, per thread (call-site placement) or per goroutine (entry+ret). */
+/* Calls in flight, per thread (call-site placements) or per goroutine (entry+ret). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -165,19 +165,36 @@ static __always_inline unsigned int log2_slot(__u64 v)
 }
 
 /*
- * Where the cgocall frame sits on its goroutine stack: g.stack.hi - SP.
+ * Where the cgocall frame at sp sits on goroutine g's stack: g.stack.hi - sp.
  * Stack copying keeps this distance, so enter and leave agree on it even
  * when a callback grew (moved) the stack in between.
+ *
+ * With `cached`, bounds that c remembers for g and that hold sp are taken
+ * as they are (the enter: one user read fewer per call). A stack that moved
+ * since lies elsewhere, unless its new place overlaps the old one: a stack
+ * of the same size class then has the same bounds (the runtime's pools), and
+ * a bigger one differs only if its span was recycled meanwhile; even then the
+ * call pairs at its leave by SP, and only a stack move during that very call
+ * would end in a counted unpaired leave. Otherwise (and at the leave)
+ * g.stack is read, lo and hi in one read, and remembered in c.
  */
-static __always_inline int frame_depth(struct pt_regs *ctx, __u64 g, __u64 *sp_off)
+static __always_inline int frame_depth(struct cgoscope_calls *c, __u64 g, __u64 sp, bool cached,
+				       __u64 *sp_off)
 {
-	__u64 hi;
+	__u64 b[2]; /* g.stack.lo, g.stack.hi */
 
-	if (bpf_probe_read_user(&hi, sizeof(hi), (void *)(g + 8))) {
+	if (cached && c->stk_g == g && c->stk_lo <= sp && sp < c->stk_hi) {
+		*sp_off = c->stk_hi - sp;
+		return 0;
+	}
+	if (bpf_probe_read_user(b, sizeof(b), (void *)g)) {
 		drop(CGOSCOPE_DROP_READ_FAIL);
 		return -1;
 	}
-	*sp_off = hi - PT_REGS_SP(ctx);
+	c->stk_g = g;
+	c->stk_lo = b[0];
+	c->stk_hi = b[1];
+	*sp_off = b[1] - sp;
 	return 0;
 }
 
@@ -219,7 +236,11 @@ static __always_inline void pop_stale(struct cgoscope_calls *c, struct cgoscope_
 	}
 }
 
-static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn)
+/*
+ * A cgo call begins: C function fn, on a frame whose SP at the leave site
+ * will be sp (unless the stack moves meanwhile).
+ */
+static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn, __u64 sp)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct cgoscope_calls_key key = { .id = id, .tgid = pid_tgid >> 32 };
@@ -234,11 +255,9 @@ static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn)
 	if (!find_proc(key.tgid, c, &slot, &cfg, &proc) || !cfg->enabled)
 		return 0;
 	__sync_fetch_and_add(&proc->enters, 1);
-	if (frame_depth(ctx, g, &sp_off))
-		return 0;
 	if (!c)
 		c = calls_get(&key);
-	if (!c)
+	if (!c || frame_depth(c, g, sp, true, &sp_off))
 		return 0;
 	c->tgid = key.tgid;
 	c->slot = slot;
@@ -253,7 +272,7 @@ static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn)
 	f->fn = fn;
 	f->g = g;
 	f->sp_off = sp_off;
-	f->sp = PT_REGS_SP(ctx);
+	f->sp = sp;
 	f->tid = (__u32)pid_tgid;
 	f->gen = cfg->gen;
 	f->start_ns = bpf_ktime_get_ns();
@@ -321,7 +340,7 @@ static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_e
 	f = &c->frames[(d - 1) & (CGOSCOPE_MAX_DEPTH - 1)];
 	if (d > 0 && d <= CGOSCOPE_MAX_DEPTH && f->g == g && f->sp == PT_REGS_SP(ctx))
 		goto paired;
-	if (frame_depth(ctx, g, &sp_off))
+	if (frame_depth(c, g, PT_REGS_SP(ctx), false, &sp_off))
 		return 0;
 	pop_stale(c, proc, cfg->gen, g, sp_off, false);
 	d = c->depth;
@@ -377,7 +396,20 @@ int BPF_KPROBE(cgo_enter_call)
 		drop(CGOSCOPE_DROP_READ_FAIL);
 		return 0;
 	}
-	return on_enter(ctx, (__u32)bpf_get_current_pid_tgid(), fn);
+	return on_enter(ctx, (__u32)bpf_get_current_pid_tgid(), fn, PT_REGS_SP(ctx));
+}
+
+/*
+ * Entry-and-site placement: at runtime.cgocall's first instruction (a PUSH,
+ * emulated; register ABI: fn in AX), paired with cgo_leave_call at `CALL
+ * runtime.exitsyscall`. The attach cookie is how far SP drops from here to
+ * that site (the prologue's pushes and frame).
+ */
+SEC("uprobe")
+int BPF_KPROBE(cgo_enter_top)
+{
+	return on_enter(ctx, (__u32)bpf_get_current_pid_tgid(), ctx->ax,
+			PT_REGS_SP(ctx) - bpf_get_attach_cookie(ctx));
 }
 
 SEC("uprobe")
@@ -394,7 +426,7 @@ int BPF_KPROBE(cgo_leave_call)
 SEC("uprobe")
 int BPF_KPROBE(cgo_enter_entry)
 {
-	return on_enter(ctx, ctx->r14, ctx->ax);
+	return on_enter(ctx, ctx->r14, ctx->ax, PT_REGS_SP(ctx));
 }
 
 SEC("uprobe")

@@ -113,6 +113,8 @@ struct cgoscope_calls {
 	__u32 depth;
 	__u32 slot; /* of the process, cached: checked against cfgs[slot].tgid */
 	__u32 gen;  /* cgoscope_cfg.gen of the last enter or leave seen here */
+	/* the stack bounds of goroutine stk_g, as last read: see frame_depth() */
+	__u64 stk_g, stk_lo, stk_hi;
 	struct cgoscope_frame frames[CGOSCOPE_MAX_DEPTH];
 };
 

@@ -100,8 +100,8 @@ func checkContainerProcess(t *testing.T, what string, proc *Process, w *Workload
 	if proc.ContainerID == nil || *proc.ContainerID != id {
 		t.Errorf("%s: container_id %v, want %s", what, proc.ContainerID, id)
 	}
-	if proc.Exe != exe || proc.Comm != "cgoload" || proc.Placement != "call-sites" {
-		t.Errorf("%s: exe %q comm %q placement %q, want %q, cgoload, call-sites", what, proc.Exe, proc.Comm, proc.Placement, exe)
+	if want := wantPlacement(t, proc.GoVersion); proc.Exe != exe || proc.Comm != "cgoload" || proc.Placement != want {
+		t.Errorf("%s: exe %q comm %q placement %q, want %q, cgoload, %s", what, proc.Exe, proc.Comm, proc.Placement, exe, want)
 	}
 }
 

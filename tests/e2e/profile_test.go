@@ -63,8 +63,8 @@ func checkIdentity(t *testing.T, proc *Process, workload string) {
 	if !strings.HasPrefix(proc.GoVersion, "go1.") {
 		t.Errorf("go_version %q, want go1.*", proc.GoVersion)
 	}
-	if proc.Placement != "call-sites" && proc.Placement != "entry+ret" {
-		t.Errorf("placement %q, want call-sites or entry+ret", proc.Placement)
+	if want := wantPlacement(t, proc.GoVersion); proc.Placement != want && proc.Placement != "entry+ret" {
+		t.Errorf("placement %q, want %s or entry+ret", proc.Placement, want)
 	}
 	// The floor is the part of the probe cost inside every span; the timing
 	// checks allow for it, so it must be sane.

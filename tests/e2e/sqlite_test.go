@@ -31,8 +31,8 @@ func TestSQLite(t *testing.T) {
 			run := traceWorkload(t, name, []string{"-rows", "2000", "-queries", "500"}, "--json")
 			_, proc := run.stopJSON(t) // no drops, every count in TRUTH exact
 			checkIdentity(t, proc, name)
-			if proc.Placement != "call-sites" {
-				t.Errorf("placement %q, want call-sites", proc.Placement)
+			if want := wantPlacement(t, proc.GoVersion); proc.Placement != want {
+				t.Errorf("placement %q, want %s", proc.Placement, want)
 			}
 			for _, f := range sqliteFuncs {
 				if run.truth.Calls[f] == 0 {

@@ -41,8 +41,8 @@ static void check_plan(const struct probe_plan *p, int err)
 	if (err)
 		return;
 	if (p->nleave > PROBES_MAX_LEAVE || !memchr(p->note, '\0', sizeof(p->note)) ||
-	    (p->placement != PLACEMENT_CALL_SITES && p->placement != PLACEMENT_ENTRY_RET) ||
-	    !p->enter || !p->nleave)
+	    p->placement >= PLACEMENT__MAX || !p->enter || !p->nleave ||
+	    (p->enter_cookie && p->placement != PLACEMENT_ENTRY_SITE))
 		__builtin_trap();
 	if (!probes__placement_name(p->placement))
 		__builtin_trap();
