@@ -1,5 +1,6 @@
 /* calib.c - measures what a cgoscope probe pair costs on this machine, on the agent's own code. */
 #include <errno.h>
+#include <link.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -91,17 +92,20 @@ void cgoscope_calib_site(void *g);
 void cgoscope_calib_top(void);
 void cgoscope_calib_exit(void);
 
+void cgoscope_calib_enter(void);
+void cgoscope_calib_leave(void);
+void cgoscope_calib_entry(void);
+void cgoscope_calib_ret(void);
+
 /* The look-alike of each placement: what runs, where its enter and leave go. */
 static const struct shape {
 	void (*run)(void *g);
-	const char *enter, *leave;
+	void (*enter)(void), (*leave)(void);
 } shapes[PLACEMENT__MAX] = {
-	[PLACEMENT_CALL_SITES] = { cgoscope_calib_calls, "cgoscope_calib_enter",
-				   "cgoscope_calib_leave" },
-	[PLACEMENT_ENTRY_RET] = { cgoscope_calib_func, "cgoscope_calib_entry",
-				  "cgoscope_calib_ret" },
-	[PLACEMENT_ENTRY_SITE] = { cgoscope_calib_site, "cgoscope_calib_top",
-				   "cgoscope_calib_exit" },
+	[PLACEMENT_CALL_SITES] = { cgoscope_calib_calls, cgoscope_calib_enter,
+				   cgoscope_calib_leave },
+	[PLACEMENT_ENTRY_RET] = { cgoscope_calib_func, cgoscope_calib_entry, cgoscope_calib_ret },
+	[PLACEMENT_ENTRY_SITE] = { cgoscope_calib_site, cgoscope_calib_top, cgoscope_calib_exit },
 };
 
 /* A goroutine as the probes see it: g.stack.lo, g.stack.hi. */
@@ -118,11 +122,38 @@ static double run(void (*fn)(void *), unsigned int rounds)
 	return ((double)clock__mono_ns() - t0) / rounds;
 }
 
-static struct bpf_link *attach_sym(struct bpf_program *prog, const char *sym, __u64 cookie)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = sym, .bpf_cookie = cookie);
+/* What self_offset() looks for and finds. */
+struct self_addr {
+	__u64 addr, off;
+	bool found;
+};
 
-	return bpf_program__attach_uprobe_opts(prog, getpid(), "/proc/self/exe", 0, &opts);
+static int find_load(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	struct self_addr *a = ctx;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		__u64 start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && a->addr >= start && a->addr < start + ph->p_filesz) {
+			a->off = a->addr - start + ph->p_offset;
+			a->found = true;
+			return 1;
+		}
+	}
+	return 0; /* the executable comes first; the rest are libraries */
+}
+
+/* The file offset in /proc/self/exe of code at addr in this process. */
+static int self_offset(const void *addr, __u64 *off)
+{
+	struct self_addr a = { .addr = (__u64)addr };
+
+	dl_iterate_phdr(find_load, &a);
+	*off = a.off;
+	return a.found ? 0 : -ENOENT;
 }
 
 /* Mean span the BPF side measured for our fake calls (fn 0). */
@@ -147,20 +178,14 @@ static int read_floor(struct cgoscope_bpf *skel, __u32 tgid, double *floor_ns)
 	return count ? 0 : -ENODATA;
 }
 
-int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rounds,
-		   struct probe_cost *cost)
+/* Attaches placement p's programs to its look-alike sites, adding the links to links. */
+static int attach_shape(struct cgoscope_bpf *skel, enum placement p, struct probe_links *links)
 {
 	const struct shape *sh = &shapes[p];
-	struct bpf_program *enter_prog, *leave_prog;
-	struct bpf_link *enter, *leave = NULL;
-	__u64 cookie = 0;
-	__u32 tgid = getpid();
-	struct cgoscope_calls_key calls_key = { .id = gettid(), .tgid = tgid };
-	double base, traced;
-	struct cgoscope_cfg cfg = { .gen = 1, .enabled = 1 };
+	struct bpf_program *enter, *leave;
+	__u64 cookie = 0, enter_off, leave_off;
 	int err;
 
-	memset(cost, 0, sizeof(*cost));
 	if (p == PLACEMENT_ENTRY_SITE) {
 		__u64 top = (__u64)cgoscope_calib_top, exit = (__u64)cgoscope_calib_exit;
 
@@ -168,29 +193,61 @@ int calib__measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rou
 		if (err)
 			return err;
 	}
-	probes__programs(skel, p, &enter_prog, &leave_prog);
-	base = run(sh->run, rounds);
-	enter = attach_sym(enter_prog, sh->enter, cookie);
-	if (enter)
-		leave = attach_sym(leave_prog, sh->leave, 0);
-	if (!leave) {
-		err = -errno;
-		bpf_link__destroy(enter);
-		return err;
-	}
+	probes__programs(skel, p, &enter, &leave);
+	if (self_offset((const void *)sh->enter, &enter_off) ||
+	    self_offset((const void *)sh->leave, &leave_off))
+		return -ENOENT;
+	err = probes__attach_offsets("/proc/self/exe", getpid(), enter, &enter_off, &cookie, 1,
+				     links);
+	if (!err)
+		err = probes__attach_offsets("/proc/self/exe", getpid(), leave, &leave_off, NULL, 1,
+					     links);
+	return err;
+}
+
+/* Times the traced look-alike of p against base, its untraced time per call. */
+static int measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rounds, double base,
+		   struct probe_cost *cost)
+{
+	const struct shape *sh = &shapes[p];
+	__u32 tgid = getpid();
+	struct cgoscope_calls_key calls_key = { .id = gettid(), .tgid = tgid };
+	struct cgoscope_cfg cfg = { .gen = 1, .enabled = 1 };
+	double traced;
+	int err;
+
 	err = slots__claim(skel, SLOTS_CALIB, tgid, &cfg, 0);
-	if (!err) {
-		run(sh->run, rounds / 10 + 1); /* warm up: pages, caches */
-		traced = run(sh->run, rounds);
-		cost->per_call_ns = traced > base ? traced - base : 0;
-		err = read_floor(skel, tgid, &cost->floor_ns);
-		/* the span is part of what a call pays; timing noise must not say otherwise */
-		if (cost->per_call_ns < cost->floor_ns)
-			cost->per_call_ns = cost->floor_ns;
-		slots__release(skel, SLOTS_CALIB, tgid);
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.calls), &calls_key);
-	}
-	bpf_link__destroy(leave);
-	bpf_link__destroy(enter);
+	if (err)
+		return err;
+	run(sh->run, rounds / 10 + 1); /* warm up: pages, caches */
+	traced = run(sh->run, rounds);
+	cost->per_call_ns = traced > base ? traced - base : 0;
+	err = read_floor(skel, tgid, &cost->floor_ns);
+	/* the span is part of what a call pays; timing noise must not say otherwise */
+	if (cost->per_call_ns < cost->floor_ns)
+		cost->per_call_ns = cost->floor_ns;
+	slots__release(skel, SLOTS_CALIB, tgid);
+	bpf_map_delete_elem(bpf_map__fd(skel->maps.calls), &calls_key);
+	return err;
+}
+
+int calib__measure(struct cgoscope_bpf *skel, unsigned int rounds,
+		   struct probe_cost cost[PLACEMENT__MAX])
+{
+	struct probe_links links = { .n = 0, .nfds = 0 };
+	double base[PLACEMENT__MAX];
+	int err = 0;
+
+	memset(cost, 0, PLACEMENT__MAX * sizeof(*cost));
+	for (int p = 0; p < PLACEMENT__MAX; p++)
+		base[p] = run(shapes[p].run, rounds);
+	/* all at once: links are slow to destroy (probes__detach), so they go together */
+	for (int p = 0; p < PLACEMENT__MAX && !err; p++)
+		err = attach_shape(skel, p, &links);
+	for (int p = 0; p < PLACEMENT__MAX && !err; p++)
+		err = measure(skel, p, rounds, base[p], &cost[p]);
+	probes__detach(&links);
+	if (err)
+		memset(cost, 0, PLACEMENT__MAX * sizeof(*cost));
 	return err;
 }

@@ -1,12 +1,15 @@
 /* probes.c - finds the cgo probe sites in runtime.cgocall and attaches uprobes there. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cgoscope.skel.h"
 #include "gobin.h"
 #include "probes.h"
+#include "umulti.h"
 #include "x86.h"
 
 #define CGOCALL_MAX_BYTES 4096
@@ -189,24 +192,40 @@ int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan 
 	return 0;
 }
 
-static int attach_one(const struct gobin *gb, const char *path, pid_t pid, __u64 addr, __u64 cookie,
-		      struct bpf_program *prog, struct probe_links *links)
+/* Attaches prog at n offsets of path: one uprobe_multi link, or one perf-event link per offset. */
+int probes__attach_offsets(const char *path, pid_t pid, struct bpf_program *prog,
+			   const __u64 *offsets, const __u64 *cookies, size_t n,
+			   struct probe_links *links)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
 	struct bpf_link *link;
-	__u64 off;
-	int err;
+	int fd;
 
-	if (gobin__addr_to_offset(gb, addr, &off))
-		return -ENOENT;
-	link = bpf_program__attach_uprobe_opts(prog, pid, path, off, &opts);
-	if (!link) {
-		err = -errno;
-		fprintf(stderr, "cgoscope: failed to attach uprobe at %s+0x%llx: %s\n", path,
-			(unsigned long long)off, strerror(-err));
-		return err;
+	if (bpf_program__expected_attach_type(prog) == UMULTI_ATTACH_TYPE) {
+		if (links->nfds == PROBES_MAX_LINKS)
+			return -E2BIG;
+		fd = umulti__attach(bpf_program__fd(prog), path, pid, offsets, cookies, n);
+		if (fd < 0) {
+			fprintf(stderr, "cgoscope: failed to attach uprobes at %s+0x%llx: %s\n",
+				path, (unsigned long long)offsets[0], strerror(-fd));
+			return fd;
+		}
+		links->fds[links->nfds++] = fd;
+		return 0;
 	}
-	links->links[links->n++] = link;
+	for (size_t i = 0; i < n; i++) {
+		if (links->n == PROBES_MAX_LINKS)
+			return -E2BIG;
+		opts.bpf_cookie = cookies ? cookies[i] : 0;
+		link = bpf_program__attach_uprobe_opts(prog, pid, path, offsets[i], &opts);
+		if (!link) {
+			fd = -errno;
+			fprintf(stderr, "cgoscope: failed to attach uprobe at %s+0x%llx: %s\n",
+				path, (unsigned long long)offsets[i], strerror(-fd));
+			return fd;
+		}
+		links->links[links->n++] = link;
+	}
 	return 0;
 }
 
@@ -215,21 +234,69 @@ int probes__attach(const struct gobin *gb, const char *path, pid_t pid,
 		   struct probe_links *links)
 {
 	struct bpf_program *enter, *leave;
+	__u64 enter_off, leave_off[PROBES_MAX_LEAVE];
 	int err;
 
+	memset(links, 0, sizeof(*links));
 	probes__programs(skel, plan->placement, &enter, &leave);
-	links->n = 0;
-	err = attach_one(gb, path, pid, plan->enter, plan->enter_cookie, enter, links);
-	for (size_t i = 0; !err && i < plan->nleave; i++)
-		err = attach_one(gb, path, pid, plan->leave[i], 0, leave, links);
+	if (gobin__addr_to_offset(gb, plan->enter, &enter_off))
+		return -ENOENT;
+	for (size_t i = 0; i < plan->nleave; i++)
+		if (gobin__addr_to_offset(gb, plan->leave[i], &leave_off[i]))
+			return -ENOENT;
+	err = probes__attach_offsets(path, pid, enter, &enter_off, &plan->enter_cookie, 1, links);
+	if (!err)
+		err =
+		    probes__attach_offsets(path, pid, leave, leave_off, NULL, plan->nleave, links);
 	if (err)
 		probes__detach(links);
 	return err;
 }
 
+/* One link of probes__detach(): a libbpf link or a uprobe_multi link's fd. */
+struct doomed {
+	struct bpf_link *link;
+	int fd;
+};
+
+static void *destroy(void *arg)
+{
+	struct doomed *d = arg;
+
+	if (d->link)
+		bpf_link__destroy(d->link);
+	else
+		close(d->fd);
+	return NULL;
+}
+
+/*
+ * Destroying a uprobe link waits for the probe handlers still running
+ * anywhere to finish (RCU tasks trace), ~100 ms here. A uprobe_multi link
+ * takes its breakpoints out before that wait, a perf-event link (libbpf's)
+ * only after it; and the last of several links destroyed one after the other
+ * keeps its breakpoints through every wait before its own: a hot loop pays
+ * them on every call. Side by side, each link's breakpoints go at once.
+ */
 void probes__detach(struct probe_links *links)
 {
+	struct doomed d[2 * PROBES_MAX_LINKS];
+	pthread_t th[2 * PROBES_MAX_LINKS];
+	bool started[2 * PROBES_MAX_LINKS];
+	size_t n = 0;
+
 	for (size_t i = 0; i < links->n; i++)
-		bpf_link__destroy(links->links[i]);
+		d[n++] = (struct doomed){ .link = links->links[i] };
+	for (size_t i = 0; i < links->nfds; i++)
+		d[n++] = (struct doomed){ .fd = links->fds[i] };
+	for (size_t i = 0; i < n; i++) {
+		started[i] = n > 1 && !pthread_create(&th[i], NULL, destroy, &d[i]);
+		if (!started[i])
+			destroy(&d[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
 	links->n = 0;
+	links->nfds = 0;
 }

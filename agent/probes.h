@@ -39,10 +39,14 @@ struct probe_plan {
 	char note[160];                 /* why the fallback was used, or "" */
 };
 
-/* Probe links of one binary. */
+#define PROBES_MAX_LINKS (1 + PROBES_MAX_LEAVE)
+
+/* Probe links of one binary (or of calibration): libbpf's, and uprobe_multi links' fds. */
 struct probe_links {
-	struct bpf_link *links[1 + PROBES_MAX_LEAVE];
+	struct bpf_link *links[PROBES_MAX_LINKS];
 	size_t n;
+	int fds[PROBES_MAX_LINKS];
+	size_t nfds;
 };
 
 /* "call-sites", "entry+ret" or "entry+call-site". */
@@ -80,7 +84,18 @@ int probes__attach(const struct gobin *gb, const char *path, pid_t pid,
 		   const struct probe_plan *plan, struct cgoscope_bpf *skel,
 		   struct probe_links *links);
 
-/* Destroys every link in links. */
+/*
+ * Attaches prog at n file offsets of the binary at path, with cookies (NULL:
+ * all 0), for process pid or every process (-1), adding to links: one
+ * uprobe_multi link when prog was loaded for them (umulti.h), else one
+ * libbpf perf-event link per offset. Returns 0 or -errno (what it attached
+ * stays in links).
+ */
+int probes__attach_offsets(const char *path, pid_t pid, struct bpf_program *prog,
+			   const __u64 *offsets, const __u64 *cookies, size_t n,
+			   struct probe_links *links);
+
+/* Destroys every link in links, side by side: their breakpoints all go at once. */
 void probes__detach(struct probe_links *links);
 
 #endif /* CGOSCOPE_PROBES_H */

@@ -16,7 +16,7 @@
 #include "stats.h"
 #include "tracer.h"
 
-#define POLL_MS 50 /* how often events are read and the governor ticks */
+#define POLL_MS 20 /* how often events are read and the governor ticks */
 
 static struct profile_env {
 	const char *exe;
@@ -159,9 +159,12 @@ static void announce(struct tracer *t)
 		const struct probe_plan *plan = &tg[i].bin->plan;
 		struct probe_cost c = tracer__cost(t, plan->placement);
 
-		fprintf(stderr, "cgoscope: tracing PID %d (%s), placement %s%s%s, probe cost %.1f us/call\n",
+		fprintf(stderr,
+			"cgoscope: tracing PID %d (%s), placement %s%s%s (%s links), probe cost "
+			"%.1f us/call\n",
 			tg[i].pid, tg[i].comm, probes__placement_name(plan->placement),
-			plan->note[0] ? ": " : "", plan->note, c.per_call_ns / 1000);
+			plan->note[0] ? ": " : "", plan->note, tracer__link_kind(t),
+			c.per_call_ns / 1000);
 	}
 	if (env.exe && !n)
 		fprintf(stderr, "cgoscope: tracing: waiting for processes running %s\n", env.exe);

@@ -19,6 +19,7 @@
 #include "procfs.h"
 #include "slots.h"
 #include "tracer.h"
+#include "umulti.h"
 
 #define MAX_BINARIES 256
 #define CALIB_ROUNDS 2000
@@ -32,6 +33,7 @@ struct tracer {
 	struct target *targets;
 	size_t ntargets, cap;
 	struct probe_cost cost[PLACEMENT__MAX];
+	bool uprobe_multi; /* cgo probes attach through uprobe_multi links */
 	/* exec events collected during one poll */
 	tracer_exec_fn exec_cb;
 	void *exec_ctx;
@@ -80,11 +82,26 @@ static int explain_open_error(int err)
 	return err;
 }
 
+/* Loads the cgo probe programs for uprobe_multi links (umulti.h). */
+static void use_uprobe_multi(struct cgoscope_bpf *skel)
+{
+	struct bpf_program *enter, *leave;
+
+	for (int p = 0; p < PLACEMENT__MAX; p++) {
+		probes__programs(skel, p, &enter, &leave);
+		bpf_program__set_expected_attach_type(enter, UMULTI_ATTACH_TYPE);
+		bpf_program__set_expected_attach_type(leave, UMULTI_ATTACH_TYPE);
+	}
+}
+
 static int load(struct tracer *t)
 {
+	const char *no_multi = getenv("CGOSCOPE_NO_UPROBE_MULTI");
+	bool multi = !no_multi || !*no_multi;
 	struct cgoscope_bpf *skel;
 	int err;
 
+again:
 	skel = cgoscope_bpf__open();
 	if (!skel)
 		return -errno;
@@ -95,9 +112,19 @@ static int load(struct tracer *t)
 		bpf_map__set_max_entries(skel->maps.calls, t->opts.map_entries);
 		bpf_map__set_max_entries(skel->maps.stats, t->opts.map_entries);
 	}
+	if (multi)
+		use_uprobe_multi(skel);
 	err = cgoscope_bpf__load(skel);
+	/* kernels before 6.6: one perf-event link per probe site instead */
+	if (multi && (err || !umulti__supported(bpf_program__fd(skel->progs.cgo_leave_call)))) {
+		cgoscope_bpf__destroy(skel);
+		t->skel = NULL;
+		multi = false;
+		goto again;
+	}
 	if (err)
 		return err;
+	t->uprobe_multi = multi;
 	skel->links.handle_newtask = bpf_program__attach(skel->progs.handle_newtask);
 	skel->links.handle_exit = bpf_program__attach(skel->progs.handle_exit);
 	if (!skel->links.handle_newtask || !skel->links.handle_exit)
@@ -142,10 +169,10 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 		return err;
 	}
 	if (opts->calibrate) {
-		for (int p = 0; p < PLACEMENT__MAX; p++)
-			if (calib__measure(t->skel, p, CALIB_ROUNDS, &t->cost[p]))
-				fprintf(stderr, "cgoscope: probe cost calibration (%s) failed\n",
-					probes__placement_name(p));
+		err = calib__measure(t->skel, CALIB_ROUNDS, t->cost);
+		if (err)
+			fprintf(stderr, "cgoscope: probe cost calibration failed: %s\n",
+				strerror(-err));
 	}
 	*out = t;
 	return 0;
@@ -626,6 +653,11 @@ struct cgoscope_bpf *tracer__skel(struct tracer *t)
 const struct tracer_opts *tracer__opts(const struct tracer *t)
 {
 	return &t->opts;
+}
+
+const char *tracer__link_kind(const struct tracer *t)
+{
+	return t->uprobe_multi ? "uprobe_multi" : "perf-event";
 }
 
 struct probe_cost tracer__cost(const struct tracer *t, enum placement p)

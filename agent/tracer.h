@@ -143,4 +143,11 @@ struct binary **tracer__binaries(struct tracer *t, size_t *n);
 /* Measured probe cost of a placement (zeros when calibration was off or failed). */
 struct probe_cost tracer__cost(const struct tracer *t, enum placement p);
 
+/*
+ * How the cgo probes attach: "uprobe_multi" (kernel 6.6+: one link per
+ * program, breakpoints out at once on detach) or "perf-event" (one link per
+ * site; also when CGOSCOPE_NO_UPROBE_MULTI is set, not empty, in the environment).
+ */
+const char *tracer__link_kind(const struct tracer *t);
+
 #endif /* CGOSCOPE_TRACER_H */

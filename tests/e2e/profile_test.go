@@ -145,6 +145,23 @@ func checkPthreads(t *testing.T, proc *Process) {
 
 // (f) Without --json the tracer prints a table: the column headers and a row
 // for cgs_sleep_us with its exact count.
+// TestProfileLinkKinds traces the same calls through either kind of uprobe
+// link: uprobe_multi (the default on this kernel) and the perf-event links
+// kernels before 6.6 get (forced with CGOSCOPE_NO_UPROBE_MULTI). Both must
+// say which they use and count exactly, nested calls included.
+func TestProfileLinkKinds(t *testing.T) {
+	for _, c := range []struct{ kind, env string }{{"uprobe_multi", ""}, {"perf-event", "1"}} {
+		t.Run(c.kind, func(t *testing.T) {
+			t.Setenv("CGOSCOPE_NO_UPROBE_MULTI", c.env) // empty: not set
+			run := traceWorkload(t, "cgoload", []string{"-hot", "20000", "-callback", "50"}, "--json")
+			waitStderr(t, &run.tr.process, "("+c.kind+" links)", 5*time.Second)
+			_, proc := run.stopJSON(t) // no drops, exact counts
+			checkIdentity(t, proc, "cgoload")
+			checkNested(t, proc)
+		})
+	}
+}
+
 func TestProfileText(t *testing.T) {
 	const calls = 20
 	run := traceWorkload(t, "cgoload", []string{"-sleep1ms", fmt.Sprint(calls)})
