@@ -86,14 +86,43 @@ bench() {
 		printf "  traced every call: %.1fx untraced\n", c / u }'
 }
 
+# bpf_breakdown: BPF run time per hit of each cgo program (kernel.bpf_stats_enabled) while the
+# tight loop is traced in full: the part of a traced call that is cgoscope's own work (the
+# rest is the kernel's trap). The stats add two clock reads to every run they measure.
+bpf_breakdown() {
+	local log pid tracer was
+	log=$(mktemp)
+	was=$(sysctl -n kernel.bpf_stats_enabled)
+	"$workload" -hot 300000 -exit-after >"$log" 2>&1 &
+	pid=$!
+	until grep -q READY "$log"; do sleep 0.05; done
+	# shellcheck disable=SC2046
+	"$out/cgoscope" profile -p "$pid" $(mode_args sites) >/dev/null 2>"$log.err" &
+	tracer=$!
+	until grep -q 'cgoscope: tracing' "$log.err"; do sleep 0.05; done
+	sysctl -qw kernel.bpf_stats_enabled=1
+	kill -USR1 "$pid"
+	sleep 0.5
+	printf '\nBPF work per probe hit, tight loop traced in full, %s\n' "$(grep -o '[a-z_-]* links' "$log.err")"
+	bpftool prog show | awk '/ name cgo_/ { t = c = 0; for (i = 1; i < NF; i++) { if ($i == "name") n = $(i + 1)
+		if ($i == "run_time_ns") t = $(i + 1); if ($i == "run_cnt") c = $(i + 1) }
+		if (c > 0) printf "  %-16s %8.0f ns per hit (%d hits)\n", n, t / c, c }'
+	sysctl -qw kernel.bpf_stats_enabled="$was"
+	wait "$pid"
+	wait "$tracer"
+	rm -f "$log" "$log.err"
+}
+
 echo "bench: $(date -u +%F), $(uname -r), $(nproc) CPUs"
 bench "tight loop of no-op C calls" 100000 50000000 -hot @N@
+bpf_breakdown
 bench "realistic 10 us C calls" 50000 500000 -sleep10us @N@
 # the same tight loop built with Debian's Go 1.19 (the matrix build; skipped without it)
 go119=$out/go/matrix/go1.19/cgoload
 if [ -x "$go119" ]; then
 	workload=$go119
 	bench "tight loop, Go 1.19 build ($go119)" 100000 50000000 -hot @N@
+	bpf_breakdown
 else
 	echo "SKIP Go 1.19 tight loop: $go119 not built (make matrix)"
 fi
