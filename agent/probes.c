@@ -272,11 +272,12 @@ static void *destroy(void *arg)
 
 /*
  * Destroying a uprobe link waits for the probe handlers still running
- * anywhere to finish (RCU tasks trace), ~100 ms here. A uprobe_multi link
- * takes its breakpoints out before that wait, a perf-event link (libbpf's)
- * only after it; and the last of several links destroyed one after the other
- * keeps its breakpoints through every wait before its own: a hot loop pays
- * them on every call. Side by side, each link's breakpoints go at once.
+ * anywhere to finish (RCU tasks trace), ~100 ms here, and a hot loop pays
+ * every breakpoint still in place meanwhile. A uprobe_multi link takes its
+ * breakpoints out before that wait: destroyed side by side, all of them go
+ * at once, where one after the other the last would stay through every
+ * wait before its own. (libbpf's perf-event links wait first and the kernel
+ * takes them one at a time: ~100 ms per link whatever we do.)
  */
 void probes__detach(struct probe_links *links)
 {
