@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpfobj.h"
 #include "calib.h"
 #include "caps.h"
 #include "cgoscope.skel.h"
@@ -19,7 +20,6 @@
 #include "procfs.h"
 #include "slots.h"
 #include "tracer.h"
-#include "umulti.h"
 
 #define MAX_BINARIES 256
 #define CALIB_ROUNDS 2000
@@ -69,79 +69,18 @@ static int handle_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static int explain_open_error(int err)
-{
-	if (geteuid() != 0)
-		fprintf(stderr, "cgoscope: BPF needs root (or CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN for "
-				"uprobes, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH): run with sudo\n");
-	else if (access("/sys/kernel/btf/vmlinux", R_OK))
-		fprintf(stderr, "cgoscope: this kernel has no BTF (/sys/kernel/btf/vmlinux); "
-				"a kernel with CONFIG_DEBUG_INFO_BTF=y is needed\n");
-	else
-		fprintf(stderr, "cgoscope: failed to load BPF programs: %s\n", strerror(-err));
-	return err;
-}
-
-/* Loads the cgo probe programs for uprobe_multi links (umulti.h). */
-static void use_uprobe_multi(struct cgoscope_bpf *skel)
-{
-	struct bpf_program *enter, *leave;
-
-	for (int p = 0; p < PLACEMENT__MAX; p++) {
-		probes__programs(skel, p, &enter, &leave);
-		bpf_program__set_expected_attach_type(enter, UMULTI_ATTACH_TYPE);
-		bpf_program__set_expected_attach_type(leave, UMULTI_ATTACH_TYPE);
-	}
-}
-
 static int load(struct tracer *t)
 {
-	const char *no_multi = getenv("CGOSCOPE_NO_UPROBE_MULTI");
-	bool multi = !no_multi || !*no_multi;
-	struct cgoscope_bpf *skel;
-	int err;
+	int err = bpfobj__open(&t->opts, &t->skel, &t->uprobe_multi);
 
-again:
-	skel = cgoscope_bpf__open();
-	if (!skel)
-		return -errno;
-	t->skel = skel;
-	skel->rodata->watch_exec = t->opts.watch_exec;
-	skel->rodata->long_ns = t->opts.long_ns;
-	if (t->opts.map_entries) {
-		bpf_map__set_max_entries(skel->maps.calls, t->opts.map_entries);
-		bpf_map__set_max_entries(skel->maps.stats, t->opts.map_entries);
-	}
-	if (multi)
-		use_uprobe_multi(skel);
-	err = cgoscope_bpf__load(skel);
-	/* kernels before 6.6: one perf-event link per probe site instead */
-	if (multi && (err || !umulti__supported(bpf_program__fd(skel->progs.cgo_leave_call)))) {
-		cgoscope_bpf__destroy(skel);
-		t->skel = NULL;
-		multi = false;
-		goto again;
-	}
 	if (err)
 		return err;
-	t->uprobe_multi = multi;
-	skel->links.handle_newtask = bpf_program__attach(skel->progs.handle_newtask);
-	skel->links.handle_exit = bpf_program__attach(skel->progs.handle_exit);
-	if (!skel->links.handle_newtask || !skel->links.handle_exit)
-		return -errno;
-	/* optional (needs CONFIG_FTRACE_SYSCALLS): exact totals of processes that exited */
-	skel->links.handle_exit_group = bpf_program__attach(skel->progs.handle_exit_group);
-	if (!skel->links.handle_exit_group)
-		fprintf(stderr, "cgoscope: note: no syscalls/sys_enter_exit_group tracepoint (%s): "
-				"the total of a process that exits is its last reading\n",
-			strerror(errno));
-	if (t->opts.watch_exec) {
-		skel->links.handle_exec = bpf_program__attach(skel->progs.handle_exec);
-		if (!skel->links.handle_exec)
-			return -errno;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
+	if (!t->rb) {
+		err = -errno;
+		fprintf(stderr, "cgoscope: cannot read the BPF ring buffer: %s\n", strerror(-err));
 	}
-	t->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, t, NULL);
-	return t->rb ? 0 : -errno;
+	return err;
 }
 
 int tracer__open(const struct tracer_opts *opts, struct tracer **out)
@@ -164,7 +103,6 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 		t->opts.long_ns = 1000000000ULL;
 	err = load(t);
 	if (err) {
-		explain_open_error(err);
 		tracer__close(t);
 		return err;
 	}
