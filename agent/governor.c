@@ -81,6 +81,18 @@ static double duty_of(struct tracer *t, const struct binary *b, double budget, d
 	return duty < MIN_DUTY ? MIN_DUTY : duty > 1 ? 1 : duty;
 }
 
+/* Takes b's processes over budget to cost at least a core until they are measured again. */
+static void at_least_a_core(struct tracer *t, const struct binary *b, double budget)
+{
+	size_t n;
+	struct target *tg = tracer__targets(t, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (tg[i].bin == b && !tg[i].exited && tg[i].overhead > budget &&
+		    tg[i].overhead < 1)
+			tg[i].overhead = 1;
+}
+
 /*
  * Attaches or detaches b to follow its duty: on for duty * period (at least
  * MIN_ON_S, the cycle growing to keep the duty), then off for the rest.
@@ -112,14 +124,23 @@ void governor__tick(struct governor *g, struct tracer *t)
 		for (size_t i = 0; i < nb; i++) {
 			double worst, duty = duty_of(t, bins[i], g->opts.budget, &worst);
 
+			/*
+			 * From full tracing to sampling: the window that measured it
+			 * ends now. The calls may have begun anywhere in that window,
+			 * which then says less than they cost: while they last, a
+			 * thread making them traced in full spends about a whole core
+			 * on the probes. The next on-window measures it again.
+			 */
+			if (bins[i]->duty >= 1 && duty < 1) {
+				at_least_a_core(t, bins[i], g->opts.budget);
+				duty = duty_of(t, bins[i], g->opts.budget, &worst);
+				tracer__set_probes(t, bins[i], false);
+			}
 			if (g->opts.verbose && duty != bins[i]->duty)
 				fprintf(stderr,
 					"cgoscope: governor: %s: probes on %.1f%% of the time "
 					"(fully on they cost %.1f%% of a CPU)\n",
 					bins[i]->path, duty * 100, worst * 100);
-			/* from full tracing to sampling: the window that measured it ends now */
-			if (bins[i]->duty >= 1 && duty < 1)
-				tracer__set_probes(t, bins[i], false);
 			bins[i]->duty = duty;
 		}
 		g->next_measure = now + MEASURE_EVERY_S;

@@ -283,13 +283,16 @@ int tracer__set_probes(struct tracer *t, struct binary *b, bool on)
 		return 0;
 	}
 	/* the process that brought the binary may be gone: any live one opens it */
+	ret = -ESRCH; /* none left: nothing to trace */
 	for (size_t i = 0; i < t->ntargets; i++) {
 		if (t->targets[i].bin == b && !t->targets[i].exited) {
 			snprintf(b->path, sizeof(b->path), "/proc/%d/exe", t->targets[i].pid);
+			ret = 0;
 			break;
 		}
 	}
-	ret = binary_attach(t, b);
+	if (!ret)
+		ret = binary_attach(t, b);
 	for (size_t i = 0; !ret && i < t->ntargets; i++)
 		if (t->targets[i].bin == b && !t->targets[i].exited)
 			enable(t, &t->targets[i]);

@@ -130,7 +130,8 @@ const struct tracer_opts *tracer__opts(const struct tracer *t);
 /*
  * Attaches (on) or detaches (off) the probes of binary b; a no-op when they
  * already are. Frames left behind by calls that end while detached are
- * recognised later through the runtime's view. Returns 0 or -errno.
+ * recognised later through the runtime's view. Returns 0, -ESRCH when
+ * turning on a binary none of whose processes is alive, or -errno.
  */
 int tracer__set_probes(struct tracer *t, struct binary *b, bool on);
 
