@@ -128,6 +128,7 @@ struct self_addr {
 	bool found;
 };
 
+/* dl_iterate_phdr callback: looks in the first object only, the executable (/proc/self/exe). */
 static int find_load(struct dl_phdr_info *info, size_t size, void *ctx)
 {
 	struct self_addr *a = ctx;
@@ -140,10 +141,10 @@ static int find_load(struct dl_phdr_info *info, size_t size, void *ctx)
 		if (ph->p_type == PT_LOAD && a->addr >= start && a->addr < start + ph->p_filesz) {
 			a->off = a->addr - start + ph->p_offset;
 			a->found = true;
-			return 1;
+			break;
 		}
 	}
-	return 0; /* the executable comes first; the rest are libraries */
+	return 1;
 }
 
 /* The file offset in /proc/self/exe of code at addr in this process. */
