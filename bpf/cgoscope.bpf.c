@@ -236,25 +236,42 @@ static __always_inline void pop_stale(struct cgoscope_calls *c, struct cgoscope_
 	}
 }
 
+/* The calls record's key of thread pid_tgid, or of its goroutine g. */
+static __always_inline struct cgoscope_calls_key calls_key(__u64 pid_tgid, enum cgoscope_keying k,
+							   __u64 g)
+{
+	struct cgoscope_calls_key key = { .tgid = pid_tgid >> 32 };
+
+	key.id = k == CGOSCOPE_KEY_THREAD ? (__u32)pid_tgid : g;
+	return key;
+}
+
 /*
- * A cgo call begins: C function fn, on a frame whose SP at the leave site
- * will be sp (unless the stack moves meanwhile).
+ * A cgo call begins, on a frame whose SP at the leave site will be sp
+ * (unless the stack moves meanwhile). The C function is in AX (register
+ * ABI) or, with fn_at_sp, the word at SP (ABI0), read only once the
+ * process is known to be traced.
  */
-static __always_inline int on_enter(struct pt_regs *ctx, __u64 id, __u64 fn, __u64 sp)
+static __always_inline int on_enter(struct pt_regs *ctx, enum cgoscope_keying k, bool fn_at_sp,
+				    __u64 sp)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct cgoscope_calls_key key = { .id = id, .tgid = pid_tgid >> 32 };
+	struct cgoscope_calls_key key = calls_key(pid_tgid, k, ctx->r14);
 	struct cgoscope_proc *proc;
 	struct cgoscope_calls *c;
 	struct cgoscope_frame *f;
 	struct cgoscope_cfg *cfg;
-	__u64 g = ctx->r14, sp_off;
+	__u64 g = ctx->r14, fn = ctx->ax, sp_off;
 	__u32 d, slot;
 
 	c = bpf_map_lookup_elem(&calls, &key);
 	if (!find_proc(key.tgid, c, &slot, &cfg, &proc) || !cfg->enabled)
 		return 0;
 	__sync_fetch_and_add(&proc->enters, 1);
+	if (fn_at_sp && bpf_probe_read_user(&fn, sizeof(fn), (void *)PT_REGS_SP(ctx))) {
+		drop(CGOSCOPE_DROP_READ_FAIL);
+		return 0;
+	}
 	if (!c)
 		c = calls_get(&key);
 	if (!c || frame_depth(c, g, sp, true, &sp_off))
@@ -302,15 +319,20 @@ static __always_inline void account(__u32 tgid, __u64 fn, __u64 ns)
 		st->max_ns = ns;
 }
 
-static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_empty)
+/*
+ * A cgo call ends. Records keyed by goroutine go with their last frame;
+ * those keyed by thread live as long as the thread.
+ */
+static __always_inline int on_leave(struct pt_regs *ctx, enum cgoscope_keying k)
 {
-	struct cgoscope_calls_key key = { .id = id, .tgid = bpf_get_current_pid_tgid() >> 32 };
-	__u64 now = bpf_ktime_get_ns(), g = ctx->r14, sp_off;
+	__u64 now = bpf_ktime_get_ns(), g = ctx->r14, sp_off, fn, start;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct cgoscope_calls_key key = calls_key(pid_tgid, k, ctx->r14);
+	bool forget_empty = k == CGOSCOPE_KEY_GOROUTINE;
 	struct cgoscope_proc *proc;
 	struct cgoscope_calls *c;
 	struct cgoscope_frame *f;
 	struct cgoscope_cfg *cfg;
-	__u64 fn, start, pid_tgid;
 	__u32 d, slot;
 
 	c = bpf_map_lookup_elem(&calls, &key);
@@ -324,7 +346,6 @@ static __always_inline int on_leave(struct pt_regs *ctx, __u64 id, bool forget_e
 		 * as calls_map_full or read_failed: not a new loss either way.
 		 */
 		if (!forget_empty) {
-			pid_tgid = bpf_get_current_pid_tgid();
 			bpf_map_delete_elem(&skipleave, &pid_tgid);
 			return 0;
 		}
@@ -376,7 +397,6 @@ unpaired:
 		c->gen = cfg->gen;
 		return 0;
 	}
-	pid_tgid = bpf_get_current_pid_tgid();
 	if (bpf_map_delete_elem(&skipleave, &pid_tgid))
 		drop(CGOSCOPE_DROP_UNPAIRED_LEAVE);
 	return 0;
@@ -390,13 +410,7 @@ unpaired:
 SEC("uprobe")
 int BPF_KPROBE(cgo_enter_call)
 {
-	__u64 fn = 0;
-
-	if (bpf_probe_read_user(&fn, sizeof(fn), (void *)PT_REGS_SP(ctx))) {
-		drop(CGOSCOPE_DROP_READ_FAIL);
-		return 0;
-	}
-	return on_enter(ctx, (__u32)bpf_get_current_pid_tgid(), fn, PT_REGS_SP(ctx));
+	return on_enter(ctx, CGOSCOPE_KEY_THREAD, true, PT_REGS_SP(ctx));
 }
 
 /*
@@ -408,14 +422,14 @@ int BPF_KPROBE(cgo_enter_call)
 SEC("uprobe")
 int BPF_KPROBE(cgo_enter_top)
 {
-	return on_enter(ctx, (__u32)bpf_get_current_pid_tgid(), ctx->ax,
+	return on_enter(ctx, CGOSCOPE_KEY_THREAD, false,
 			PT_REGS_SP(ctx) - bpf_get_attach_cookie(ctx));
 }
 
 SEC("uprobe")
 int BPF_KPROBE(cgo_leave_call)
 {
-	return on_leave(ctx, (__u32)bpf_get_current_pid_tgid(), false);
+	return on_leave(ctx, CGOSCOPE_KEY_THREAD);
 }
 
 /*
@@ -426,13 +440,13 @@ int BPF_KPROBE(cgo_leave_call)
 SEC("uprobe")
 int BPF_KPROBE(cgo_enter_entry)
 {
-	return on_enter(ctx, ctx->r14, ctx->ax, PT_REGS_SP(ctx));
+	return on_enter(ctx, CGOSCOPE_KEY_GOROUTINE, false, PT_REGS_SP(ctx));
 }
 
 SEC("uprobe")
 int BPF_KPROBE(cgo_leave_ret)
 {
-	return on_leave(ctx, ctx->r14, true);
+	return on_leave(ctx, CGOSCOPE_KEY_GOROUTINE);
 }
 
 /*
@@ -477,7 +491,7 @@ SEC("tracepoint/task/task_newtask")
 int handle_newtask(struct trace_event_raw_task_newtask *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct cgoscope_calls_key key = { .id = (__u32)pid_tgid, .tgid = pid_tgid >> 32 };
+	struct cgoscope_calls_key key = calls_key(pid_tgid, CGOSCOPE_KEY_THREAD, 0);
 	struct cgoscope_proc *proc;
 	struct cgoscope_cfg *cfg;
 	struct cgoscope_calls *c;
@@ -505,7 +519,7 @@ SEC("tracepoint/sched/sched_process_exit")
 int handle_exit(void *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct cgoscope_calls_key key = { .id = (__u32)pid_tgid, .tgid = pid_tgid >> 32 };
+	struct cgoscope_calls_key key = calls_key(pid_tgid, CGOSCOPE_KEY_THREAD, 0);
 	__u32 tid = (__u32)pid_tgid, slot;
 	struct cgoscope_proc *proc;
 	struct cgoscope_event *ev;
