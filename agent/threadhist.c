@@ -22,13 +22,11 @@ void threadhist__add(struct threadhist *h, double now, __s64 n)
 		h->len++;
 }
 
-double threadhist__growth(const struct threadhist *h, double window_s)
+/* The oldest sample at most window_s older than the newest one. */
+static unsigned int oldest_within(const struct threadhist *h, double window_s)
 {
 	unsigned int last = newest(h), first = last;
 
-	if (h->len < 2)
-		return 0;
-	/* the oldest sample still inside the window */
 	for (unsigned int i = 1; i < h->len; i++) {
 		unsigned int j = (last + THREADHIST_LEN - i) % THREADHIST_LEN;
 
@@ -36,7 +34,31 @@ double threadhist__growth(const struct threadhist *h, double window_s)
 			break;
 		first = j;
 	}
+	return first;
+}
+
+double threadhist__growth(const struct threadhist *h, double window_s)
+{
+	unsigned int last = newest(h), first;
+
+	if (h->len < 2)
+		return 0;
+	first = oldest_within(h, window_s);
 	if (h->t[last] - h->t[first] < 1.0)
 		return 0;
 	return (h->n[last] - h->n[first]) / (h->t[last] - h->t[first]);
+}
+
+double threadhist__growth_now(const struct threadhist *h, double window_s, double flat_s,
+			      __s64 min_new)
+{
+	unsigned int last = newest(h), first, recent;
+
+	if (h->len < 2)
+		return 0;
+	first = oldest_within(h, window_s);
+	recent = oldest_within(h, flat_s);
+	if (h->n[last] - h->n[first] < min_new || h->n[last] <= h->n[recent])
+		return 0;
+	return threadhist__growth(h, window_s);
 }

@@ -27,4 +27,13 @@ void threadhist__add(struct threadhist *h, double now, __s64 n);
  */
 double threadhist__growth(const struct threadhist *h, double window_s);
 
+/*
+ * How fast the count grows now: threadhist__growth(h, window_s), but 0 when
+ * it rose by fewer than min_new over that window (a few threads at start-up
+ * are not growth), or did not rise at all in the last flat_s (it has
+ * stopped: no echo of a past rise).
+ */
+double threadhist__growth_now(const struct threadhist *h, double window_s, double flat_s,
+			      __s64 min_new);
+
 #endif /* CGOSCOPE_THREADHIST_H */
