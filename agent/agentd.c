@@ -11,7 +11,6 @@
 #include "clock.h"
 #include "commands.h"
 #include "discover.h"
-#include "governor.h"
 #include "http.h"
 #include "json.h"
 #include "procfs.h"
@@ -21,7 +20,6 @@
 #include "tracer.h"
 
 #define MAX_FILTERS 32
-#define POLL_MS 20
 
 static struct agent_env {
 	const char *listen;
@@ -44,7 +42,6 @@ static struct agent {
 	pthread_mutex_t lock;
 	struct tracer *tracer;
 	struct discover *disc;
-	struct governor *gov;
 	struct verdict_memo {
 		pid_t pid;
 		__u64 start_time;
@@ -331,10 +328,10 @@ static void loop(void)
 	double next_eval = clock__mono_s() + 1;
 
 	while (!cli_stop) {
-		cli__sleep_ms(POLL_MS);
+		cli__sleep_ms((long)(tracer__tick_s(ag.tracer) * 1000));
 		pthread_mutex_lock(&ag.lock);
 		discover__poll(ag.disc);
-		governor__tick(ag.gov, ag.tracer);
+		tracer__govern(ag.tracer, &cli_tracing.gov);
 		if (clock__mono_s() >= next_eval) {
 			evaluate_alerts();
 			next_eval = clock__mono_s() + 1;
@@ -366,8 +363,7 @@ int cmd_agent(int argc, char **argv)
 		.include = env.include, .ninclude = env.ninclude,
 		.exclude = env.exclude, .nexclude = env.nexclude,
 		.pids = cli_tracing.pids, .npids = cli_tracing.npids, .verbose = cli_tracing.verbose });
-	ag.gov = governor__new(&cli_tracing.gov);
-	if (!ag.disc || !ag.gov) {
+	if (!ag.disc) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -384,7 +380,6 @@ cleanup:
 	http__stop(srv);
 	pthread_mutex_lock(&ag.lock);
 	discover__free(ag.disc);
-	governor__free(ag.gov);
 	tracer__close(ag.tracer);
 	ag.tracer = NULL;
 	pthread_mutex_unlock(&ag.lock);

@@ -11,7 +11,7 @@
 volatile sig_atomic_t cli_stop;
 
 struct cli_tracing cli_tracing = {
-	.topts = { .calibrate = true, .long_ns = 1000000000ULL },
+	.topts = { .calibrate = true, .long_ns = 1000000000ULL, .placement = PROBES_AUTO },
 	.gov = { .budget = 0.01, .period_s = 2.0 },
 };
 
@@ -21,6 +21,7 @@ enum {
 	OPT_PERIOD,
 	OPT_MAP_ENTRIES,
 	OPT_FALLBACK,
+	OPT_PLACEMENT,
 	OPT_NO_CALIBRATE,
 };
 
@@ -35,8 +36,12 @@ static const struct argp_option tracing_options[] = {
 	{ "sampling-period", OPT_PERIOD, "SECONDS", 0,
 	  "When sampling, one cycle of probes on then off lasts this long (default 2)", 0 },
 	{ "map-entries", OPT_MAP_ENTRIES, "N", 0, "Size of the BPF call and stats maps", 0 },
+	{ "placement", OPT_PLACEMENT, "WHERE", 0,
+	  "Probe sites: auto (default: the cheapest the binary allows), entry+call-site, "
+	  "call-sites or entry+ret",
+	  0 },
 	{ "entry-ret", OPT_FALLBACK, NULL, 0,
-	  "Use the fallback placement (cgocall entry + every RET)", 0 },
+	  "Use the fallback placement (cgocall entry + every RET): --placement entry+ret", 0 },
 	{ "no-calibrate", OPT_NO_CALIBRATE, NULL, 0,
 	  "Do not measure the probe cost at start (disables the overhead budget)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and every attach", 0 },
@@ -77,7 +82,14 @@ static error_t parse_tracing(int key, char *arg, struct argp_state *state)
 		o->map_entries = (__u32)v;
 		break;
 	case OPT_FALLBACK:
-		o->force_fallback = true;
+		o->placement = PLACEMENT_ENTRY_RET;
+		break;
+	case OPT_PLACEMENT:
+		if (probes__parse_placement(arg, &o->placement)) {
+			fprintf(stderr, "cgoscope: invalid --placement: %s (want auto, "
+					"entry+call-site, call-sites or entry+ret)\n", arg);
+			argp_usage(state);
+		}
 		break;
 	case OPT_NO_CALIBRATE:
 		o->calibrate = false;

@@ -12,7 +12,7 @@
 #define CLI_MAX_PIDS 64
 
 struct cli_tracing {
-	struct tracer_opts topts; /* long_ns, map_entries, force_fallback, calibrate */
+	struct tracer_opts topts; /* long_ns, map_entries, placement, calibrate */
 	pid_t pids[CLI_MAX_PIDS]; /* -p: the processes to trace (none: the command decides) */
 	int npids;
 	struct governor_opts gov; /* --overhead-budget, --sampling-period, -v */

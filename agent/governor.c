@@ -1,150 +1,157 @@
-/* governor.c - keeps the probes' cost within a budget: measures it per process and samples when it is too high. */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
+/* governor.c - keeps the probes' cost within a budget: decides per process, per tick (pure). */
 #include <string.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include "cgoscope.skel.h"
-#include "clock.h"
 #include "governor.h"
-#include "slots.h"
-#include "tracer.h"
 
-/*
- * Reacts within a few hundredths of a second: a hot loop that starts while the
- * probes are fully on pays microseconds per call until the first measurement.
- */
-#define MEASURE_EVERY_S 0.02
-#define MIN_WINDOW_S 0.015 /* probes-on time a measurement needs to say anything */
-#define MIN_ON_S 0.05      /* shortest on-window when sampling */
-#define MIN_DUTY 0.002
-#define HYSTERESIS 0.8     /* back to full tracing below 80% of the budget */
+#define DEFAULT_PERIOD_S 2.0
+#define SLACK_S		 1e-6 /* times compare equal this close (sums of ticks) */
 
-struct governor {
-	struct governor_opts opts;
-	double next_measure;
-};
-
-struct governor *governor__new(const struct governor_opts *opts)
+void governor__init(struct gov_proc *p, double now, __u64 made, bool made_known)
 {
-	struct governor *g = calloc(1, sizeof(*g));
-
-	if (!g)
-		return NULL;
-	g->opts = *opts;
-	if (g->opts.period_s <= 0)
-		g->opts.period_s = 2.0;
-	return g;
+	memset(p, 0, sizeof(*p));
+	p->mode = GOV_FULL;
+	p->duty = 1;
+	p->since = p->at = p->from = now;
+	p->primed = true;
+	p->made = made;
+	p->made_known = made_known;
 }
 
-void governor__free(struct governor *g)
+const char *governor__mode_name(enum gov_mode m)
 {
-	free(g);
-}
-
-/* Probe cost of each process while its probes are on, from the hits since the last measurement. */
-static void measure(struct tracer *t)
-{
-	size_t n;
-	struct target *tg = tracer__targets(t, &n);
-
-	for (size_t i = 0; i < n; i++) {
-		struct probe_cost c = tracer__cost(t, tg[i].bin->plan.placement);
-		double on = tracer__on_time(&tg[i]), window = on - tg[i].on_seen;
-		struct cgoscope_proc p;
-
-		if (tg[i].exited || slots__read(tracer__skel(t), tg[i].slot, &p))
-			continue;
-		if (window >= MIN_WINDOW_S) {
-			tg[i].overhead = (p.enters - tg[i].enters_seen) / window * c.per_call_ns / 1e9;
-			tg[i].enters_seen = p.enters;
-			tg[i].on_seen = on;
-		}
+	switch (m) {
+	case GOV_FULL:
+		return "full";
+	case GOV_CONFIRM:
+		return "confirm";
+	case GOV_SAMPLE_ON:
+		return "sampling (on)";
+	case GOV_SAMPLE_OFF:
+		return "sampling (off)";
 	}
-}
-
-/* The duty a binary gets: budget / the costliest of its processes (*worst, in cores). */
-static double duty_of(struct tracer *t, const struct binary *b, double budget, double *worst_out)
-{
-	double worst = 0, duty;
-	size_t n;
-	struct target *tg = tracer__targets(t, &n);
-
-	for (size_t i = 0; i < n; i++)
-		if (tg[i].bin == b && !tg[i].exited && tg[i].overhead > worst)
-			worst = tg[i].overhead;
-	*worst_out = worst;
-	if (budget <= 0 || worst <= budget * (b->duty < 1 ? HYSTERESIS : 1))
-		return 1;
-	duty = budget / worst;
-	return duty < MIN_DUTY ? MIN_DUTY : duty > 1 ? 1 : duty;
-}
-
-/* Takes b's processes over budget to cost at least a core until they are measured again. */
-static void at_least_a_core(struct tracer *t, const struct binary *b, double budget)
-{
-	size_t n;
-	struct target *tg = tracer__targets(t, &n);
-
-	for (size_t i = 0; i < n; i++)
-		if (tg[i].bin == b && !tg[i].exited && tg[i].overhead > budget &&
-		    tg[i].overhead < 1)
-			tg[i].overhead = 1;
+	return "?";
 }
 
 /*
- * Attaches or detaches b to follow its duty: on for duty * period (at least
- * MIN_ON_S, the cycle growing to keep the duty), then off for the rest.
+ * Projects the cost of full tracing from the interval since the last
+ * measurement, in which the probes were as in->on says (the caller switches
+ * them right after a decision): true and p->cost set when the interval says
+ * something. Intervals shorter than GOVERNOR_MIN_WINDOW_S are left to grow.
  */
-static void follow(struct tracer *t, struct binary *b, double period, double now)
+static bool measure(struct gov_proc *p, const struct gov_input *in)
 {
-	double on_len = b->duty * period, since = now - b->switched;
-	int err = 0;
+	double dt = in->now - p->at, rate = -1, cost;
 
-	if (on_len < MIN_ON_S)
-		on_len = MIN_ON_S;
-	if (b->duty >= 1 || (!b->on && since >= on_len / b->duty - on_len))
-		err = tracer__set_probes(t, b, true);
-	else if (b->on && since >= on_len)
-		err = tracer__set_probes(t, b, false);
-	if (err && err != -ESRCH) /* ESRCH: its process just ended; the tracer sees the exit */
-		fprintf(stderr, "cgoscope: governor: cannot switch probes of %s: %s\n", b->path,
-			strerror(-err));
+	if (p->primed && dt < GOVERNOR_MIN_WINDOW_S)
+		return false;
+	if (p->primed && in->on && in->traced >= p->traced)
+		rate = (double)(in->traced - p->traced) / dt;
+	else if (p->primed && !in->on && in->made_known && p->made_known && in->made >= p->made)
+		rate = (double)(in->made - p->made) / dt;
+	p->from = p->primed ? p->at : in->now;
+	p->primed = true;
+	p->at = in->now;
+	p->made = in->made;
+	p->made_known = in->made_known;
+	p->traced = in->traced;
+	if (rate < 0)
+		return false;
+	cost = rate * in->per_call_ns / 1e9;
+	/* a thread spends at most a core in the probes */
+	if (!in->on && in->busy && cost > in->busy)
+		cost = in->busy;
+	p->cost = cost;
+	return true;
 }
 
-void governor__tick(struct governor *g, struct tracer *t)
+static double duty_of(double cost, double budget)
 {
-	double now = clock__mono_s();
-	size_t nb;
-	struct binary **bins = tracer__binaries(t, &nb);
+	double d = cost > 0 ? budget / cost : 1;
 
-	if (now >= g->next_measure) {
-		measure(t);
-		for (size_t i = 0; i < nb; i++) {
-			double worst, duty = duty_of(t, bins[i], g->opts.budget, &worst);
+	return d < GOVERNOR_MIN_DUTY ? GOVERNOR_MIN_DUTY : d > 1 ? 1 : d;
+}
 
-			/*
-			 * From full tracing to sampling: the window that measured it
-			 * ends now. The calls may have begun anywhere in that window,
-			 * which then says less than they cost: while they last, a
-			 * thread making them traced in full spends about a whole core
-			 * on the probes. The next on-window measures it again.
-			 */
-			if (bins[i]->duty >= 1 && duty < 1) {
-				at_least_a_core(t, bins[i], g->opts.budget);
-				duty = duty_of(t, bins[i], g->opts.budget, &worst);
-				tracer__set_probes(t, bins[i], false);
-			}
-			if (g->opts.verbose && duty != bins[i]->duty)
-				fprintf(stderr,
-					"cgoscope: governor: %s: probes on %.1f%% of the time "
-					"(fully on they cost %.1f%% of a CPU)\n",
-					bins[i]->path, duty * 100, worst * 100);
-			bins[i]->duty = duty;
-		}
-		g->next_measure = now + MEASURE_EVERY_S;
+static double on_len(double duty, double period)
+{
+	double len = duty * period;
+
+	return len < GOVERNOR_MIN_ON_S ? GOVERNOR_MIN_ON_S : len;
+}
+
+static void enter(struct gov_proc *p, enum gov_mode m, double now, struct gov_decision *d)
+{
+	p->mode = m;
+	p->since = now;
+	d->changed = true;
+	if (m == GOV_FULL || m == GOV_CONFIRM)
+		p->duty = 1;
+}
+
+/* Sampling: follows the duty, ends when the projection is calm. */
+static void sample(struct gov_proc *p, const struct governor_opts *o, const struct gov_input *in,
+		   bool measured, struct gov_decision *d)
+{
+	double period = o->period_s > 0 ? o->period_s : DEFAULT_PERIOD_S;
+	double len, duty;
+
+	if (measured && p->cost <= o->budget * GOVERNOR_HYSTERESIS) {
+		d->on = p->mode == GOV_SAMPLE_OFF;
+		enter(p, GOV_FULL, in->now, d);
+		return;
 	}
-	for (size_t i = 0; i < nb; i++)
-		follow(t, bins[i], g->opts.period_s, now);
+	duty = measured ? duty_of(p->cost, o->budget) : p->duty;
+	if (duty != p->duty)
+		d->changed = true;
+	p->duty = duty;
+	len = on_len(duty, period);
+	/* the window ends at the tick nearest its length (ticks are GOVERNOR_TICK_S apart) */
+	if (p->mode == GOV_SAMPLE_ON && in->now - p->since >= len - GOVERNOR_TICK_S / 2 - SLACK_S) {
+		d->off = true;
+		p->spent = in->now - p->since;
+		enter(p, GOV_SAMPLE_OFF, in->now, d);
+	} else if (p->mode == GOV_SAMPLE_OFF &&
+		   in->now - p->since >= p->spent * (1 - duty) / duty - SLACK_S) {
+		d->on = d->mark = true;
+		enter(p, GOV_SAMPLE_ON, in->now, d);
+	}
+}
+
+struct gov_decision governor__decide(struct gov_proc *p, const struct governor_opts *o,
+				     const struct gov_input *in)
+{
+	struct gov_decision d = { 0 };
+	bool measured = measure(p, in);
+
+	if (o->budget <= 0 || in->per_call_ns <= 0) {
+		d.on = !in->on;
+		if (p->mode != GOV_FULL)
+			enter(p, GOV_FULL, in->now, &d);
+		return d;
+	}
+	switch (p->mode) {
+	case GOV_FULL:
+		d.on = !in->on;
+		if (measured && p->cost > o->budget) {
+			d.mark = true;
+			p->spent = in->now - p->from; /* the detection tick, traced in full */
+			enter(p, GOV_CONFIRM, in->now, &d);
+		}
+		break;
+	case GOV_CONFIRM:
+		if (!measured)
+			break;
+		if (p->cost > o->budget) {
+			d.off = true;
+			p->spent += in->now - p->since;
+			enter(p, GOV_SAMPLE_OFF, in->now, &d);
+			p->duty = duty_of(p->cost, o->budget);
+		} else {
+			enter(p, GOV_FULL, in->now, &d);
+		}
+		break;
+	case GOV_SAMPLE_ON:
+	case GOV_SAMPLE_OFF:
+		sample(p, o, in, measured, &d);
+		break;
+	}
+	return d;
 }

@@ -94,7 +94,7 @@ static json_t *hist_json(const __u64 buckets[CGOSCOPE_NBUCKETS])
 
 static json_t *func_json(const struct func_snap *f)
 {
-	double avg = f->calls ? (double)f->total_ns / (double)f->calls : 0;
+	double avg = f->traced_calls ? (double)f->traced_ns / (double)f->traced_calls : 0;
 	json_t *o = json_object();
 	char addr[24];
 	int err = 0;
@@ -104,11 +104,14 @@ static json_t *func_json(const struct func_snap *f)
 	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->addr);
 	err |= json_object_set_new(o, "name", JSTR(f->name));
 	err |= json_object_update_new(
-		o, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "addr", addr, "calls",
-			     ji(f->calls), "total_ns", ji(f->total_ns), "avg_ns", jround(avg),
-			     "p50_ns", jround(hist__quantile(f->buckets, 0.50, f->max_ns)),
-			     "p99_ns", jround(hist__quantile(f->buckets, 0.99, f->max_ns)),
-			     "max_ns", ji(f->max_ns), "inflight", (json_int_t)f->inflight));
+		o, json_pack("{s:s, s:I, s:b, s:I, s:I, s:I}", "addr", addr, "calls", ji(f->calls),
+			     "estimated", (int)f->estimated, "traced_calls", ji(f->traced_calls),
+			     "total_ns", ji(f->total_ns), "traced_ns", ji(f->traced_ns)));
+	err |= json_object_update_new(
+		o, json_pack("{s:I, s:I, s:I, s:I, s:I}", "avg_ns", jround(avg), "p50_ns",
+			     jround(hist__quantile(f->buckets, 0.50, f->max_ns)), "p99_ns",
+			     jround(hist__quantile(f->buckets, 0.99, f->max_ns)), "max_ns",
+			     ji(f->max_ns), "inflight", (json_int_t)f->inflight));
 	err |= json_object_set_new(o, "histogram", hist_json(f->buckets));
 	if (err) {
 		json_decref(o);
@@ -126,6 +129,7 @@ static json_t *blocked_json(const struct blocked_snap *b)
 		return NULL;
 	err |= json_object_set_new(o, "function", JSTR(b->func));
 	err |= json_object_set_new(o, "elapsed_ns", json_integer(ji(b->elapsed_ns)));
+	err |= json_object_set_new(o, "elapsed_lower_bound", json_boolean(b->elapsed_lower_bound));
 	if (err) {
 		json_decref(o);
 		return NULL;
@@ -135,10 +139,17 @@ static json_t *blocked_json(const struct blocked_snap *b)
 
 static json_t *threads_json(const struct threads_snap *t)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}", "current", (json_int_t)t->current,
-			 "peak", (json_int_t)t->peak, "created", ji(t->created), "created_by_c",
-			 ji(t->created_c), "exited", ji(t->exited), "growth_per_s",
-			 fin(t->growth_per_s));
+	json_t *o =
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "current", (json_int_t)t->current,
+		      "peak", (json_int_t)t->peak, "created", ji(t->created), "created_by_c",
+		      ji(t->created_c), "exited", ji(t->exited), "exited_by_c", ji(t->exited_c),
+		      "growth_per_s", fin(t->growth_per_s));
+
+	if (o && json_object_set_new(o, "go", t->go < 0 ? json_null() : json_integer(t->go))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static json_t *reasons_json(const struct proc_snap *p)
@@ -236,6 +247,9 @@ static json_t *proc_json(const struct proc_snap *p)
 	err |= json_object_set_new(o, "exact_calls",
 				   p->exact_calls < 0 ? json_null() : json_integer(p->exact_calls));
 	err |= json_object_set_new(o, "exact_calls_partial", json_boolean(p->exact_partial));
+	err |= json_object_set_new(o, "probe_hits", json_integer(ji(p->probe_hits)));
+	err |= json_object_set_new(o, "sampled", json_boolean(p->sampled));
+	err |= json_object_set_new(o, "unattributed_calls", json_integer(ji(p->unattributed)));
 	err |= json_object_set_new(o, "runtime_view", json_boolean(p->runtime_view));
 	err |= json_object_set_new(o, "sampling_ratio", json_real(fin(p->sampling_ratio)));
 	err |= json_object_set_new(o, "probe_overhead", json_real(fin(p->probe_overhead)));

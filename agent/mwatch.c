@@ -83,16 +83,55 @@ int mwatch__update(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_ad
 		in_c[n].since_ns = was && was->ncgocall == all[i].ncgocall ? was->since_ns : now_ns;
 		n++;
 	}
-	free(all);
+	free(w->all);
+	w->all = all;
+	w->nall = nall;
 	free(w->v);
 	w->v = in_c;
 	w->n = n;
+	w->nm = ms.nm;
 	if (ms.ncgocall > w->ncgocall) /* an M exiting during the read is missed once: never go back */
 		w->ncgocall = ms.ncgocall;
 	w->in_c = ms.in_c;
 	if (ms.in_c > w->in_c_peak)
 		w->in_c_peak = ms.in_c;
 	return 0;
+}
+
+static int cmp_tid(const void *a, const void *b)
+{
+	const struct gort_m *x = a, *y = b;
+
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+int mwatch__save(const struct mwatch *w, struct gort_m **out, size_t *n)
+{
+	struct gort_m *v = malloc((w->nall ? w->nall : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	if (w->nall) {
+		memcpy(v, w->all, w->nall * sizeof(*v));
+		qsort(v, w->nall, sizeof(*v), cmp_tid);
+	}
+	free(*out);
+	*out = v;
+	*n = w->nall;
+	return 0;
+}
+
+unsigned int mwatch__busy(const struct mwatch *w, const struct gort_m *prev, size_t nprev)
+{
+	unsigned int busy = 0;
+
+	for (size_t i = 0; i < w->nall; i++) {
+		const struct gort_m *was =
+		    nprev ? bsearch(&w->all[i], prev, nprev, sizeof(*prev), cmp_tid) : NULL;
+
+		busy += w->all[i].ncgocall != (was ? was->ncgocall : 0);
+	}
+	return busy;
 }
 
 void mwatch__final(struct mwatch *w, __u64 ncgocall)
@@ -106,6 +145,7 @@ void mwatch__final(struct mwatch *w, __u64 ncgocall)
 
 void mwatch__free(struct mwatch *w)
 {
+	free(w->all);
 	free(w->v);
 	memset(w, 0, sizeof(*w));
 }

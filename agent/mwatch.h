@@ -6,8 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
-
-struct gort_addrs;
+#include "gort.h"
 
 /* An M seen in C, and since when (no new cgo call on it in between). */
 struct mwatch_m {
@@ -27,8 +26,11 @@ struct mwatch {
 	bool final;        /* ncgocall is the total read as the process exited */
 	unsigned int in_c; /* Ms in C at the last update */
 	unsigned int in_c_peak;
+	unsigned int nm; /* Ms (the runtime's threads) at the last update */
 	struct mwatch_m *v; /* Ms in C at the last update */
 	size_t n;
+	struct gort_m *all; /* every M at the last update, in list order */
+	size_t nall;
 };
 
 /* Reads the M list once and takes its call count as the base. Returns 0 or -errno (w->known false). */
@@ -41,6 +43,19 @@ int mwatch__init(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_addr
  */
 int mwatch__update(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_addrs *a,
 		   __u64 now_ns);
+
+/*
+ * Copies the M list of the last update into *out (malloc'd, *n entries,
+ * sorted by tid) for a later mwatch__busy(). Returns 0 or -ENOMEM.
+ */
+int mwatch__save(const struct mwatch *w, struct gort_m **out, size_t *n);
+
+/*
+ * Threads whose call count moved between prev[0..nprev) (from
+ * mwatch__save()) and the last update; an M new since counts when it made
+ * any call.
+ */
+unsigned int mwatch__busy(const struct mwatch *w, const struct gort_m *prev, size_t nprev);
 
 /* The M in C on thread tid at the last update, or NULL. */
 const struct mwatch_m *mwatch__find(const struct mwatch *w, __u32 tid);

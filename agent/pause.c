@@ -1,15 +1,15 @@
 /* pause.c - keeps in-flight call records true across a pause of the probes (sampling). */
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cgoscope.h"
 #include "cgoscope.skel.h"
-#include "clock.h"
 #include "mapkeys.h"
 #include "mwatch.h"
 #include "pause.h"
-#include "tracer.h"
 
 void pause__free(struct pause *p)
 {
@@ -17,27 +17,25 @@ void pause__free(struct pause *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void pause__begin(struct target *tg)
+int pause__begin(struct pause *p, const struct mwatch *now)
 {
-	struct pause *p = &tg->pause;
-
 	pause__free(p);
-	if (mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns()))
-		return;
-	if (tg->mw.n) {
-		p->v = malloc(tg->mw.n * sizeof(*p->v));
+	if (!now->known)
+		return 0;
+	if (now->n) {
+		p->v = malloc(now->n * sizeof(*p->v));
 		if (!p->v)
-			return;
-		memcpy(p->v, tg->mw.v, tg->mw.n * sizeof(*p->v));
-		p->n = tg->mw.n;
+			return -ENOMEM;
+		memcpy(p->v, now->v, now->n * sizeof(*p->v));
+		p->n = now->n;
 	}
 	p->known = true;
+	return 0;
 }
 
-/* Whether thread tid is in the same cgo call now as when the probes paused. */
-static bool same_call(const struct pause *p, const struct mwatch *now, bool now_known, __u32 tid)
+bool pause__same_call(const struct pause *p, const struct mwatch *now, __u32 tid)
 {
-	const struct mwatch_m *cur = now_known ? mwatch__find(now, tid) : NULL;
+	const struct mwatch_m *cur = now->known ? mwatch__find(now, tid) : NULL;
 	const struct mwatch_m *was = mwatch__find(&(struct mwatch){ .v = p->v, .n = p->n }, tid);
 
 	return p->known && cur && was && was->ncgocall == cur->ncgocall;
@@ -47,30 +45,60 @@ static bool same_call(const struct pause *p, const struct mwatch *now, bool now_
 struct prune {
 	const struct pause *paused;
 	const struct mwatch *now;
-	bool now_known;
+	bool now_known, thread_keyed;
+	int kept_fd;
+	__u32 tgid;
+	pause_ended_fn ended;
+	void *ctx;
 };
 
-/* mapkeys_keep_fn over the calls map: keeps records without frames, or still in their call. */
+/*
+ * mapkeys_keep_fn over the calls map: keeps records without frames, and those
+ * whose thread is still in its call (noting its count in the kept map); tells
+ * `ended` about the frames of the others.
+ */
 static bool keep_frames(int fd, const void *key, void *ctx)
 {
 	const struct prune *pr = ctx;
+	const struct mwatch_m *m;
 	struct cgoscope_calls c;
+	__u64 k;
+	__u32 tid;
 
 	if (bpf_map_lookup_elem(fd, key, &c))
 		return true; /* gone meanwhile */
-	return !c.depth || c.depth > CGOSCOPE_MAX_DEPTH ||
-	       same_call(pr->paused, pr->now, pr->now_known, c.frames[c.depth - 1].tid);
+	if (!c.depth || c.depth > CGOSCOPE_MAX_DEPTH)
+		return true;
+	tid = c.frames[c.depth - 1].tid;
+	if (pr->thread_keyed && pr->now_known && pause__same_call(pr->paused, pr->now, tid)) {
+		m = mwatch__find(pr->now, tid);
+		k = (__u64)pr->tgid << 32 | tid;
+		if (!bpf_map_update_elem(pr->kept_fd, &k, &m->ncgocall, BPF_ANY))
+			return true;
+	}
+	for (__u32 d = 0; pr->ended && d < c.depth; d++)
+		pr->ended(c.frames[d].fn, pr->ctx);
+	return false;
 }
 
-int pause__end(struct cgoscope_bpf *skel, struct target *tg)
+int pause__end(struct pause *p, const struct mwatch *now, bool now_known, struct cgoscope_bpf *skel,
+	       __u32 tgid, bool thread_keyed, pause_ended_fn ended, void *ctx)
 {
-	struct prune pr = { .paused = &tg->pause, .now = &tg->mw };
+	struct prune pr = {
+		.paused = p,
+		.now = now,
+		.now_known = now_known,
+		.thread_keyed = thread_keyed,
+		.kept_fd = bpf_map__fd(skel->maps.kept),
+		.tgid = tgid,
+		.ended = ended,
+		.ctx = ctx,
+	};
 	int deleted;
 
-	pr.now_known = !mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
 	deleted =
 	    mapkeys__forget(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
-			    offsetof(struct cgoscope_calls_key, tgid), tg->pid, keep_frames, &pr);
-	pause__free(&tg->pause);
+			    offsetof(struct cgoscope_calls_key, tgid), tgid, keep_frames, &pr);
+	pause__free(p);
 	return deleted;
 }

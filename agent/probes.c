@@ -127,44 +127,53 @@ static void plan_entry_ret(struct probe_plan *plan, const struct scan *s)
 	plan->emulated = false; /* entry and RET are single-stepped */
 }
 
-int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan *plan)
+/* The sites runtime.cgocall of gb offers (s), decoded; *cookie: the entry's SP drop. */
+static int scan_cgocall(const struct gobin *gb, struct probe_plan *plan, struct scan *s)
 {
-	static const char *const cgocall[] = { "runtime.cgocall", NULL };
 	static const char *const asmcgocall[] = { "runtime.asmcgocall.abi0", "runtime.asmcgocall",
 						  NULL };
 	static const char *const exitsyscall[] = { "runtime.exitsyscall", NULL };
-	struct scan s = { 0 };
 	struct gobin_func fn;
 	unsigned char *code;
 	size_t len;
-	int major, minor, err;
+	int err;
 
-	memset(plan, 0, sizeof(*plan));
-	if (!gobin__go_release(gb, &major, &minor) && major == 1 && minor < 17)
-		return -ENOTSUP;
-	if (gobin__find_func(gb, cgocall[0], &fn))
+	if (gobin__find_func(gb, "runtime.cgocall", &fn))
 		return -ENOENT;
 	plan->cgocall = fn.addr;
 	code = malloc(CGOCALL_MAX_BYTES);
 	if (!code)
 		return -ENOMEM;
 	len = gobin__read_code(gb, &fn, code, CGOCALL_MAX_BYTES);
-	s.asmcgocall = func_addr(gb, asmcgocall);
-	s.exitsyscall = func_addr(gb, exitsyscall);
-	err = len ? x86__decode(code, len, fn.addr, scan_insn, &s) : -ENOENT;
+	s->asmcgocall = func_addr(gb, asmcgocall);
+	s->exitsyscall = func_addr(gb, exitsyscall);
+	err = len ? x86__decode(code, len, fn.addr, scan_insn, s) : -ENOENT;
 	if (err && err != -ENOEXEC) {
 		free(code);
 		return err;
 	}
-	if (s.call_exit && s.call_exit_emulated &&
-	    !probes__sp_drop(code, len, fn.addr, s.call_exit, &plan->enter_cookie))
-		s.entry_ok = true;
+	if (s->call_exit && s->call_exit_emulated &&
+	    !probes__sp_drop(code, len, fn.addr, s->call_exit, &plan->enter_cookie))
+		s->entry_ok = true;
 	free(code);
-	if (s.nrets == 0 || s.too_many_rets)
+	if (s->nrets == 0 || s->too_many_rets)
 		return -ENOENT; /* cannot even fall back */
+	return 0;
+}
 
-	if (force_fallback) {
-		snprintf(plan->note, sizeof(plan->note), "entry+ret forced by flag");
+int probes__plan(const struct gobin *gb, int want, struct probe_plan *plan)
+{
+	struct scan s = { 0 };
+	int major, minor, err;
+
+	memset(plan, 0, sizeof(*plan));
+	if (!gobin__go_release(gb, &major, &minor) && major == 1 && minor < 17)
+		return -ENOTSUP;
+	err = scan_cgocall(gb, plan, &s);
+	if (err)
+		return err;
+	if (want == PLACEMENT_ENTRY_RET) {
+		snprintf(plan->note, sizeof(plan->note), "entry+ret asked for");
 	} else if (!s.asmcgocall || !s.exitsyscall) {
 		snprintf(plan->note, sizeof(plan->note),
 			 "runtime.asmcgocall or runtime.exitsyscall not found");
@@ -172,7 +181,7 @@ int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan 
 		snprintf(plan->note, sizeof(plan->note),
 			 "no CALL runtime.asmcgocall followed by CALL runtime.exitsyscall in "
 			 "runtime.cgocall");
-	} else if (s.entry_ok) {
+	} else if (s.entry_ok && want != PLACEMENT_CALL_SITES) {
 		plan->placement = PLACEMENT_ENTRY_SITE;
 		plan->enter = plan->cgocall;
 		plan->leave[0] = s.call_exit;
@@ -180,6 +189,9 @@ int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan 
 		plan->emulated = true;
 		return 0;
 	} else {
+		if (want == PLACEMENT_ENTRY_SITE)
+			snprintf(plan->note, sizeof(plan->note),
+				 "runtime.cgocall's entry is not emulated here (Go < 1.21)");
 		plan->placement = PLACEMENT_CALL_SITES;
 		plan->enter_cookie = 0;
 		plan->enter = s.call_asm;
@@ -190,6 +202,21 @@ int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan 
 	}
 	plan_entry_ret(plan, &s);
 	return 0;
+}
+
+int probes__parse_placement(const char *name, int *out)
+{
+	if (!strcmp(name, "auto")) {
+		*out = PROBES_AUTO;
+		return 0;
+	}
+	for (int p = 0; p < PLACEMENT__MAX; p++) {
+		if (!strcmp(name, probes__placement_name(p))) {
+			*out = p;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 /* Attaches prog at n offsets of path: one uprobe_multi link, or one perf-event link per offset. */
@@ -300,4 +327,69 @@ void probes__detach(struct probe_links *links)
 			pthread_join(th[i], NULL);
 	links->n = 0;
 	links->nfds = 0;
+}
+
+/* Detaches run on their own threads; this counts those still running. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	unsigned int running;
+} reaper = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+
+static void *detach_job(void *arg)
+{
+	struct probe_links *links = arg;
+
+	probes__detach(links);
+	free(links);
+	pthread_mutex_lock(&reaper.lock);
+	if (!--reaper.running)
+		pthread_cond_broadcast(&reaper.done);
+	pthread_mutex_unlock(&reaper.lock);
+	return NULL;
+}
+
+void probes__detach_async(struct probe_links *links)
+{
+	struct probe_links *job;
+	pthread_attr_t attr;
+	pthread_t th;
+	int err;
+
+	if (!links->n && !links->nfds)
+		return;
+	job = malloc(sizeof(*job));
+	if (!job || pthread_attr_init(&attr)) {
+		free(job);
+		probes__detach(links);
+		return;
+	}
+	*job = *links;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&reaper.lock);
+	reaper.running++;
+	pthread_mutex_unlock(&reaper.lock);
+	err = pthread_create(&th, &attr, detach_job, job);
+	pthread_attr_destroy(&attr);
+	links->n = links->nfds = 0;
+	if (err)
+		detach_job(job);
+}
+
+void probes__detach_wait(void)
+{
+	pthread_mutex_lock(&reaper.lock);
+	while (reaper.running)
+		pthread_cond_wait(&reaper.done, &reaper.lock);
+	pthread_mutex_unlock(&reaper.lock);
+}
+
+int probes__links_add(struct probe_links *links, struct bpf_link *link)
+{
+	if (!link)
+		return 0;
+	if (links->n == PROBES_MAX_LINKS)
+		return -ENOSPC;
+	links->links[links->n++] = link;
+	return 0;
 }

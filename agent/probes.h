@@ -65,14 +65,24 @@ void probes__programs(struct cgoscope_bpf *skel, enum placement p, struct bpf_pr
  */
 int probes__sp_drop(const void *code, size_t len, __u64 addr, __u64 site, __u64 *drop);
 
+#define PROBES_AUTO (-1) /* probes__plan(): the best placement the binary allows */
+
 /*
- * Decodes runtime.cgocall of gb and fills plan. Prefers its entry with the
- * exitsyscall site (when the entry is emulated), then the call sites; with
- * force_fallback, or when they are not found, plans entry + every RET and says
- * why in plan->note. Returns 0, -ENOENT when runtime.cgocall is missing, or
- * -ENOTSUP for Go releases older than 1.17 (no register ABI).
+ * Decodes runtime.cgocall of gb and fills plan. With want PROBES_AUTO,
+ * prefers its entry with the exitsyscall site (when the entry is emulated),
+ * then the call sites, then entry + every RET when they are not found,
+ * saying why in plan->note. With want a placement, plans that one, or when
+ * the binary does not allow it the next one down that list, saying so in
+ * the note. Returns 0, -ENOENT when runtime.cgocall is missing, or -ENOTSUP
+ * for Go releases older than 1.17 (no register ABI).
  */
-int probes__plan(const struct gobin *gb, bool force_fallback, struct probe_plan *plan);
+int probes__plan(const struct gobin *gb, int want, struct probe_plan *plan);
+
+/*
+ * The placement named name ("entry+call-site", "call-sites", "entry+ret") or
+ * PROBES_AUTO for "auto". Returns 0 or -EINVAL.
+ */
+int probes__parse_placement(const char *name, int *out);
 
 /*
  * Attaches plan's enter/leave programs (from skel) at its sites of the
@@ -97,5 +107,19 @@ int probes__attach_offsets(const char *path, pid_t pid, struct bpf_program *prog
 
 /* Destroys every link in links, side by side: their breakpoints all go at once. */
 void probes__detach(struct probe_links *links);
+
+/*
+ * Like probes__detach(), on a thread of its own: returns at once, links
+ * emptied. The BPF programs must outlive the destruction: call
+ * probes__detach_wait() before the skeleton goes. Falls back to
+ * probes__detach() when no thread can be started.
+ */
+void probes__detach_async(struct probe_links *links);
+
+/* Waits until every probes__detach_async() has finished. */
+void probes__detach_wait(void);
+
+/* Adds link (a libbpf link; NULL is ignored) to links. Returns 0 or -ENOSPC. */
+int probes__links_add(struct probe_links *links, struct bpf_link *link);
 
 #endif /* CGOSCOPE_PROBES_H */

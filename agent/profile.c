@@ -9,14 +9,11 @@
 #include "clock.h"
 #include "commands.h"
 #include "discover.h"
-#include "governor.h"
 #include "json.h"
 #include "report.h"
 #include "starve.h"
 #include "stats.h"
 #include "tracer.h"
-
-#define POLL_MS 20 /* how often events are read and the governor ticks */
 
 static struct profile_env {
 	const char *exe;
@@ -54,7 +51,8 @@ static const struct argp_option options[] = {
 	{ "json", 'j', NULL, 0, "Print one JSON document instead of tables", 0 },
 	{ "histograms", 'H', NULL, 0, "Print a log2 latency histogram per function", 0 },
 	{ "min-calls", OPT_MIN_CALLS, "N", 0, "Hide functions with fewer than N calls", 0 },
-	{ "interval", 'i', "SECONDS", 0, "Print a report every SECONDS (JSON: one line each)", 0 },
+	{ "interval", 'i', "SECONDS", 0,
+	  "Print a report every SECONDS (with --json: JSON lines, the final report too)", 0 },
 	{ "alert-exit", OPT_ALERT_EXIT, NULL, 0,
 	  "Exit with status 3 if the verdict was not ok at some point", 0 },
 	{ "warn-fraction", OPT_WARN_FRACTION, "F", 0,
@@ -177,7 +175,7 @@ static int report(struct tracer *t, double started, bool final);
  * Waits for the duration, a signal, or (with -p only) every target's exit;
  * with -e, d traces the processes that start running the file meanwhile.
  */
-static void wait_done(struct tracer *t, struct discover *d, struct governor *gov, double started)
+static void wait_done(struct tracer *t, struct discover *d, double started)
 {
 	double end = clock__mono_s() + env.duration_s;
 	double next_report = clock__mono_s() + (env.interval_s ? env.interval_s : 1);
@@ -186,12 +184,12 @@ static void wait_done(struct tracer *t, struct discover *d, struct governor *gov
 		size_t n, alive = 0;
 		struct target *tg;
 
-		cli__sleep_ms(POLL_MS);
+		cli__sleep_ms((long)(tracer__tick_s(t) * 1000));
 		if (d)
 			discover__poll(d);
 		else
 			tracer__poll(t, NULL, NULL);
-		governor__tick(gov, t);
+		tracer__govern(t, &cli_tracing.gov);
 		tg = tracer__targets(t, &n);
 		for (size_t i = 0; i < n; i++)
 			alive += !tg[i].exited;
@@ -226,7 +224,8 @@ static int report(struct tracer *t, double started, bool final)
 		if (snap.procs[i].worst_verdict > worst_seen)
 			worst_seen = snap.procs[i].worst_verdict;
 	if (final || env.interval_s) {
-		if (env.json && !final)
+		/* with --interval, JSON lines throughout: the final document is one line too */
+		if (env.json && env.interval_s)
 			err = json__print_line(stdout, &snap);
 		else if (env.json)
 			err = json__print(stdout, &snap);
@@ -244,7 +243,6 @@ int cmd_profile(int argc, char **argv)
 	static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
 	struct tracer_opts *topts = &cli_tracing.topts;
 	struct tracer *t = NULL;
-	struct governor *gov = NULL;
 	struct discover *d = NULL;
 	double started;
 	int err;
@@ -253,7 +251,6 @@ int cmd_profile(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	topts->per_pid = !env.exe;
 	topts->watch_exec = env.exe != NULL; /* processes that start running it are traced */
 	if (env.exe && check_exe())
 		return 1;
@@ -270,22 +267,16 @@ int cmd_profile(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	gov = governor__new(&cli_tracing.gov);
-	if (!gov) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
 	cli__signals();
 	err = attach_all(t, d);
 	if (err)
 		goto cleanup;
 	announce(t);
 	started = clock__mono_s();
-	wait_done(t, d, gov, started);
+	wait_done(t, d, started);
 	err = report(t, started, true);
 cleanup:
 	discover__free(d);
-	governor__free(gov);
 	tracer__close(t);
 	if (err)
 		return 1;

@@ -94,9 +94,12 @@ enum func_metric {
 };
 
 static const struct family func_families[FM__MAX] = {
-	[FM_CALLS] = { "cgoscope_cgo_calls_total", "counter", "Completed cgo calls per C function." },
+	[FM_CALLS] = { "cgoscope_cgo_calls_total", "counter",
+		       "Completed cgo calls per C function: counted while every call is traced, "
+		       "estimated from the traced ones while the probes sample." },
 	[FM_DURATION] = { "cgoscope_cgo_call_duration_seconds", "histogram",
-			  "Duration of completed cgo calls per C function." },
+			  "Duration of the traced cgo calls per C function (all of them unless "
+			  "the probes sample)." },
 	[FM_INFLIGHT] = { "cgoscope_cgo_inflight_calls", "gauge",
 			  "Calls of the C function in progress now." },
 };
@@ -366,14 +369,14 @@ static void put_histogram(FILE *f, const char *name, const char *set, const stru
 	char num[NUM_LEN];
 	unsigned int i;
 
-	if (fn->calls > count)
-		count = fn->calls;
+	if (fn->traced_calls > count)
+		count = fn->traced_calls;
 	for (i = 0; i < CGOSCOPE_NBUCKETS - 1; i++) {
 		cum += fn->buckets[i];
 		put_sample(f, name, "_bucket", set, "le", t->le[i], fmt_u64(num, cum));
 	}
 	put_sample(f, name, "_bucket", set, "le", "+Inf", fmt_u64(num, count));
-	put_sample(f, name, "_sum", set, NULL, NULL, fmt_double(num, (double)fn->total_ns / 1e9));
+	put_sample(f, name, "_sum", set, NULL, NULL, fmt_double(num, (double)fn->traced_ns / 1e9));
 	put_sample(f, name, "_count", set, NULL, NULL, fmt_u64(num, count));
 }
 
@@ -407,6 +410,9 @@ static void fold_into(struct func_snap *other, const struct func_snap *f)
 
 	other->calls += f->calls;
 	other->total_ns += f->total_ns;
+	other->traced_calls += f->traced_calls;
+	other->traced_ns += f->traced_ns;
+	other->estimated |= f->estimated;
 	other->inflight += f->inflight;
 	if (f->max_ns > other->max_ns)
 		other->max_ns = f->max_ns;

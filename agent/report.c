@@ -107,12 +107,20 @@ static void print_coverage(FILE *out, const struct proc_snap *p)
 			(long long)p->exact_calls);
 	else if (p->exact_calls >= 0)
 		fprintf(out, ", %lld made (the runtime's own count)", (long long)p->exact_calls);
-	if (p->sampling_ratio < 1)
+	if (p->sampled)
 		fprintf(out, "; SAMPLING: probes on %.1f%% of the time (overhead budget)",
 			p->sampling_ratio * 100);
 	if (p->probe_overhead > 0)
 		fprintf(out, "; probes cost ~%.2f%% of a CPU", p->probe_overhead * 100);
 	fputc('\n', out);
+	if (p->sampled && p->nfuncs)
+		fprintf(out,
+			"  ~: estimated calls made (and their time in C) from the calls traced; "
+			"AVG, P50, P99, MAX of traced calls\n");
+	if (p->unattributed)
+		fprintf(out,
+			"  %llu calls were made while no probe saw which functions they went to\n",
+			(unsigned long long)p->unattributed);
 }
 
 static void print_header(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
@@ -133,19 +141,39 @@ static void print_header(FILE *out, const struct snapshot *snap, const struct pr
 	print_coverage(out, p);
 }
 
-static void print_func_row(FILE *out, const struct func_snap *f, int width)
+/* A count, "~" before it when estimated. */
+static const char *count(char buf[DUR_LEN], __u64 n, bool estimated)
+{
+	snprintf(buf, DUR_LEN, "%s%llu", estimated ? "~" : "", (unsigned long long)n);
+	return buf;
+}
+
+/* A duration with mark ("~": estimated, ">=": a lower bound, "") before it. */
+static const char *dur_mark(char buf[DUR_LEN], double ns, const char *mark)
+{
+	char d[DUR_LEN];
+
+	snprintf(buf, DUR_LEN, "%.2s%.28s", mark, dur(d, ns));
+	return buf;
+}
+
+/* One row; with `traced`, the TRACED column after CALLS (a sampled process). */
+static void print_func_row(FILE *out, const struct func_snap *f, int width, bool traced)
 {
 	char tot[DUR_LEN], avg[DUR_LEN], p50[DUR_LEN], p99[DUR_LEN], max[DUR_LEN];
-	double mean = f->calls ? (double)f->total_ns / (double)f->calls : 0;
-	char name[SNAP_PATH_LEN];
+	char calls[DUR_LEN], tr[DUR_LEN], name[SNAP_PATH_LEN];
+	double mean = f->traced_calls ? (double)f->traced_ns / (double)f->traced_calls : 0;
 
-	if (!f->calls) { /* only calls still in C: no durations yet */
-		fprintf(out, "  %-*s %10u %9s %9s %9s %9s %9s\n", width, printable(name, f->name), 0,
-			"-", "-", "-", "-", "-");
+	fprintf(out, "  %-*s %10s", width, printable(name, f->name),
+		count(calls, f->calls, f->estimated));
+	if (traced)
+		fprintf(out, " %9s", count(tr, f->traced_calls, false));
+	if (!f->traced_calls) { /* only calls still in C, or never traced: no durations */
+		fprintf(out, " %9s %9s %9s %9s %9s\n", "-", "-", "-", "-", "-");
 		return;
 	}
-	fprintf(out, "  %-*s %10llu %9s %9s %9s %9s %9s\n", width, printable(name, f->name),
-		(unsigned long long)f->calls, dur(tot, (double)f->total_ns), dur(avg, mean),
+	fprintf(out, " %9s %9s %9s %9s %9s\n",
+		dur_mark(tot, (double)f->total_ns, f->estimated ? "~" : ""), dur(avg, mean),
 		dur(p50, hist__quantile(f->buckets, 0.50, f->max_ns)),
 		dur(p99, hist__quantile(f->buckets, 0.99, f->max_ns)), dur(max, (double)f->max_ns));
 }
@@ -160,10 +188,13 @@ static void print_table(FILE *out, const struct proc_snap *p, const struct repor
 			hidden++;
 			continue;
 		}
-		if (i == hidden)
-			fprintf(out, "  %-*s %10s %9s %9s %9s %9s %9s\n", width, "FUNCTION", "CALLS",
-				"TOTAL", "AVG", "P50", "P99", "MAX");
-		print_func_row(out, &p->funcs[i], width);
+		if (i == hidden) {
+			fprintf(out, "  %-*s %10s", width, "FUNCTION", "CALLS");
+			if (p->sampled)
+				fprintf(out, " %9s", "TRACED");
+			fprintf(out, " %9s %9s %9s %9s %9s\n", "TOTAL", "AVG", "P50", "P99", "MAX");
+		}
+		print_func_row(out, &p->funcs[i], width, p->sampled);
 	}
 	if (hidden)
 		fprintf(out, "  (%zu function%s with fewer than %llu calls hidden)\n", hidden,
@@ -233,6 +264,14 @@ static void print_hist(FILE *out, const struct func_snap *f)
 
 #define REPORT_MAX_BLOCKED 10
 
+static bool has_lower_bound(const struct proc_snap *p)
+{
+	for (size_t i = 0; i < p->nblocked && i < REPORT_MAX_BLOCKED; i++)
+		if (p->blocked[i].elapsed_lower_bound)
+			return true;
+	return false;
+}
+
 static void print_blocked(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
 {
 	char d[DUR_LEN], name[SNAP_PATH_LEN];
@@ -248,7 +287,12 @@ static void print_blocked(FILE *out, const struct snapshot *snap, const struct p
 	for (i = 0; i < p->nblocked && i < REPORT_MAX_BLOCKED; i++)
 		fprintf(out, "  %10u %-24s %9s\n", p->blocked[i].tid,
 			printable(name, p->blocked[i].func),
-			dur(d, (double)p->blocked[i].elapsed_ns));
+			dur_mark(d, (double)p->blocked[i].elapsed_ns,
+				 p->blocked[i].elapsed_lower_bound ? ">=" : ""));
+	if (has_lower_bound(p))
+		fprintf(
+		    out,
+		    "  (>=: the call began before the probes saw it: in C at least that long)\n");
 	if (p->nblocked > REPORT_MAX_BLOCKED)
 		fprintf(out, "  ... and %zu more (--json lists all)\n", p->nblocked - REPORT_MAX_BLOCKED);
 }
@@ -260,7 +304,7 @@ static void print_threads(FILE *out, const struct snapshot *snap, const struct p
 	fprintf(out, "\n  threads: %lld now, peak %lld; created %llu (%llu by C), exited %llu;",
 		(long long)t->current, (long long)t->peak, (unsigned long long)t->created,
 		(unsigned long long)t->created_c, (unsigned long long)t->exited);
-	fprintf(out, " growth %+.2f/s\n", t->growth_per_s);
+	fprintf(out, " Go threads growing %+.2f/s\n", t->growth_per_s);
 	fprintf(out, "  in C: %lld now, peak %lld; ", (long long)p->inflight,
 		(long long)p->inflight_peak);
 	if (p->gomaxprocs >= 0)

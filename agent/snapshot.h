@@ -18,24 +18,33 @@
  * points into BPF maps or the target process.
  */
 
-/* Statistics of one C function in one process. */
+/*
+ * Statistics of one C function in one process. While the probes sample
+ * (estimate.h), calls and total_ns are estimates of all the calls made;
+ * traced_calls, traced_ns, max_ns and the buckets are of the traced calls
+ * only. With every call traced the two pairs are equal.
+ */
 struct func_snap {
 	char name[SNAP_NAME_LEN]; /* "sqlite3_step", "getaddrinfo", or "0x4a02c0" */
 	__u64 addr;               /* runtime address of the C function */
-	__u64 calls;              /* completed calls */
-	__u64 total_ns;           /* sum of their durations */
+	__u64 calls;              /* completed calls made (estimated when `estimated`) */
+	__u64 total_ns;           /* their time in C (estimated likewise) */
+	__u64 traced_calls;       /* completed calls the probes saw */
+	__u64 traced_ns;          /* sum of their durations */
 	__u64 max_ns;
-	__u64 buckets[CGOSCOPE_NBUCKETS]; /* slot i: calls lasting [2^i, 2^(i+1)) ns */
+	__u64 buckets[CGOSCOPE_NBUCKETS]; /* traced calls: slot i holds [2^i, 2^(i+1)) ns */
 	__u32 inflight;           /* calls of this function in C right now */
+	bool estimated;           /* calls and total_ns are estimates (the probes sampled) */
 };
 
 /* A call that has been in C longer than the long-blocking threshold. */
-#define SNAP_UNKNOWN_FUNC "(unknown)" /* in C since before the probes saw it */
+#define SNAP_UNKNOWN_FUNC "(unknown)" /* in C since before the probes saw it, not named */
 
 struct blocked_snap {
 	__u32 tid;
 	char func[SNAP_NAME_LEN];      /* or SNAP_UNKNOWN_FUNC */
 	__u64 elapsed_ns; /* so far: the call may still be running */
+	bool elapsed_lower_bound; /* began unseen: in C at least this long */
 };
 
 enum verdict {
@@ -51,7 +60,10 @@ struct threads_snap {
 	__u64 created;   /* since attach */
 	__u64 created_c; /* ... of which by C code (pthread_create in a library) */
 	__u64 exited;
-	double growth_per_s; /* recent rate, threads per second (may be negative) */
+	__u64 exited_c; /* ... of which C code had made since attach */
+	__s64 go; /* the Go runtime's threads (Ms) now; -1 unknown */
+	double
+	    growth_per_s; /* how fast the runtime adds threads now (C's not counted), per second */
 };
 
 /* Everything about one traced process. */
@@ -72,7 +84,10 @@ struct proc_snap {
 	size_t folded;           /* functions folded into "other" by a cap */
 
 	__u64 calls;             /* completed calls seen by the probes, all functions */
+	__u64 probe_hits;        /* calls whose enter the probes saw */
 	__s64 exact_calls;       /* cgo calls since attach by the runtime's own m.ncgocall; -1 unknown */
+	bool sampled;            /* the probes sampled: function calls are estimates */
+	__u64 unattributed;      /* untraced calls no traced window could attribute to a function */
 	bool exact_partial;      /* exited, and exact_calls is the last reading: a lower bound */
 	bool runtime_view;       /* in-flight and blocked calls checked against the runtime's m.incgo */
 	double sampling_ratio;   /* share of the time the probes were on (1: every call traced) */

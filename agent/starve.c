@@ -1,4 +1,4 @@
-/* starve.c - the M-thread starvation verdict: rules over threads, in-flight and long-blocking calls. */
+/* starve.c - the M-thread starvation verdict: rules over threads and calls in C. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +10,7 @@ void starve__default_opts(struct starve_opts *o)
 	o->crit_fraction = 0.8;
 	o->eta_s = 300;
 	o->min_growth = 0.5;
+	o->min_blocked = 4;
 }
 
 __attribute__((format(printf, 3, 4))) static void reason(struct proc_snap *ps, enum verdict v,
@@ -33,6 +34,46 @@ __attribute__((format(printf, 3, 4))) static void reason(struct proc_snap *ps, e
 	va_end(ap);
 }
 
+/* The function most of ps's blocked calls are in (*n of them), or NULL without any. */
+static const char *most_blocked(const struct proc_snap *ps, size_t *n)
+{
+	const char *best = NULL;
+
+	*n = 0;
+	for (size_t i = 0; i < ps->nblocked; i++) {
+		size_t k = 0;
+
+		for (size_t j = 0; j < ps->nblocked; j++)
+			k += !strcmp(ps->blocked[i].func, ps->blocked[j].func);
+		if (k > *n) {
+			*n = k;
+			best = ps->blocked[i].func;
+		}
+	}
+	return best;
+}
+
+/* The threads the limit counts: the runtime's when known (*what says which). */
+static long long threads_of(const struct proc_snap *ps, const char **what)
+{
+	*what = ps->threads.go >= 0 ? "Go threads" : "OS threads";
+	return ps->threads.go >= 0 ? ps->threads.go : ps->threads.current;
+}
+
+/* The fraction rules: critical or warning as threads near the limit. */
+static void near_limit(struct proc_snap *ps, const struct starve_opts *o, double limit)
+{
+	const char *what, *assumed = ps->max_threads_assumed ? " (assumed)" : "";
+	long long n = threads_of(ps, &what);
+	enum verdict v = n >= o->crit_fraction * limit	 ? VERDICT_CRITICAL
+			 : n >= o->warn_fraction * limit ? VERDICT_WARNING
+							 : VERDICT_OK;
+
+	if (v != VERDICT_OK)
+		reason(ps, v, "%lld %s: %.0f%% of the thread limit %d%s", n, what,
+		       100.0 * n / limit, ps->max_threads, assumed);
+}
+
 enum verdict starve__evaluate(struct proc_snap *ps, const struct starve_opts *o)
 {
 	const struct threads_snap *th = &ps->threads;
@@ -40,8 +81,10 @@ enum verdict starve__evaluate(struct proc_snap *ps, const struct starve_opts *o)
 	bool saturated = ps->inflight >= procs;
 	bool growing = th->growth_per_s >= o->min_growth;
 	double limit = ps->max_threads > 0 ? ps->max_threads : 10000;
-	const char *assumed = ps->max_threads_assumed ? " (assumed)" : "";
-	double eta = growing ? (limit - th->current) / th->growth_per_s : 0;
+	const char *what, *assumed = ps->max_threads_assumed ? " (assumed)" : "", *fn;
+	long long n = threads_of(ps, &what);
+	double eta = growing ? (limit - n) / th->growth_per_s : 0;
+	size_t many = (size_t)procs > o->min_blocked ? (size_t)procs : o->min_blocked, in_fn;
 
 	ps->verdict = VERDICT_OK;
 	ps->nreasons = 0;
@@ -49,25 +92,24 @@ enum verdict starve__evaluate(struct proc_snap *ps, const struct starve_opts *o)
 	 * reason() puts a more severe reason first but appends an equally severe
 	 * one, so the rules are applied most severe first: critical, then warning.
 	 */
-	if (th->current >= o->crit_fraction * limit)
-		reason(ps, VERDICT_CRITICAL, "%lld OS threads: %.0f%% of the thread limit %d%s",
-		       (long long)th->current, 100.0 * th->current / limit, ps->max_threads, assumed);
+	if (n >= o->crit_fraction * limit)
+		near_limit(ps, o, limit);
 	if (saturated && growing && eta <= o->eta_s)
 		reason(ps, VERDICT_CRITICAL,
 		       "at %.1f threads/s the thread limit %d%s is reached in %.0f s",
 		       th->growth_per_s, ps->max_threads, assumed, eta > 0 ? eta : 0);
-	if (th->current < o->crit_fraction * limit && th->current >= o->warn_fraction * limit)
-		reason(ps, VERDICT_WARNING, "%lld OS threads: %.0f%% of the thread limit %d%s",
-		       (long long)th->current, 100.0 * th->current / limit, ps->max_threads, assumed);
+	if (n < o->crit_fraction * limit)
+		near_limit(ps, o, limit);
 	if (saturated && growing)
 		reason(ps, VERDICT_WARNING,
-		       "%lld threads in C calls (GOMAXPROCS %d) and threads growing by %.1f/s",
+		       "%lld threads in C calls (GOMAXPROCS %d) and Go threads growing by %.1f/s",
 		       (long long)ps->inflight, procs, th->growth_per_s);
-	if (saturated && ps->nblocked > 0)
+	fn = most_blocked(ps, &in_fn);
+	if (ps->nblocked >= many)
 		reason(ps, VERDICT_WARNING,
-		       "%zu calls blocked in C longer than the threshold (longest %.1f s in %s); "
-		       "%lld threads in C, GOMAXPROCS %d",
-		       ps->nblocked, ps->blocked[0].elapsed_ns / 1e9, ps->blocked[0].func,
+		       "%zu calls blocked in C longer than the threshold, %zu of them in %s "
+		       "(longest %.1f s in %s); %lld threads in C, GOMAXPROCS %d",
+		       ps->nblocked, in_fn, fn, ps->blocked[0].elapsed_ns / 1e9, ps->blocked[0].func,
 		       (long long)ps->inflight, procs);
 	return ps->verdict;
 }

@@ -1,5 +1,6 @@
 /* stats.c - reads the BPF maps and /proc into a snapshot. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,19 +9,40 @@
 #include "cgoscope.skel.h"
 #include "clock.h"
 #include "cnames.h"
+#include "fstats.h"
 #include "gobin.h"
 #include "slots.h"
 #include "starve.h"
 #include "stats.h"
 #include "tracer.h"
 
+/*
+ * Go threads grow when the runtime added at least GROWTH_MIN_NEW of them in
+ * the last GROWTH_WINDOW_S and some in the last GROWTH_FLAT_S (threadhist.h).
+ */
 #define GROWTH_WINDOW_S 10.0
+#define GROWTH_FLAT_S	2.0
+#define GROWTH_MIN_NEW	4
 
-static struct proc_snap *find_proc(struct snapshot *snap, __u32 pid)
+/* A process of the snapshot with the target it was read from. */
+struct pair {
+	struct target *tg;
+	struct proc_snap *ps;
+};
+
+/* Everything one collection works on. */
+struct collect {
+	struct snapshot *snap;
+	struct pair *v;
+	size_t n;
+	__u64 now_ns;
+};
+
+static struct pair *pair_of(const struct collect *c, __u32 pid)
 {
-	for (size_t i = 0; i < snap->nprocs; i++)
-		if (snap->procs[i].pid == pid)
-			return &snap->procs[i];
+	for (size_t i = 0; i < c->n; i++)
+		if ((__u32)c->v[i].tg->pid == pid)
+			return &c->v[i];
 	return NULL;
 }
 
@@ -43,14 +65,6 @@ static struct func_snap *func_get(struct proc_snap *ps, const struct target *tg,
 	return f;
 }
 
-static const struct target *target_of(struct target *tgs, size_t n, __u32 pid)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((__u32)tgs[i].pid == pid)
-			return &tgs[i];
-	return NULL;
-}
-
 /* Evaluates the verdict of ps and remembers the worst one in tg. */
 static void judge(struct target *tg, struct proc_snap *ps, const struct starve_opts *starve)
 {
@@ -62,19 +76,27 @@ static void judge(struct target *tg, struct proc_snap *ps, const struct starve_o
 	memcpy(ps->worst_reason, tg->worst_reason, sizeof(ps->worst_reason));
 }
 
-/* Share of the time the probes were on, and what they cost on average (cores). */
-static void sampling(const struct target *tg, __u64 enters, double per_call_ns,
-		     struct proc_snap *ps)
+static void fill_threads(const struct target *tg, const struct cgoscope_proc *p,
+			 struct threads_snap *th)
 {
-	double elapsed = clock__mono_s() - tg->added, on = tracer__on_time(tg);
-
-	ps->sampling_ratio = elapsed > 0 && on < elapsed ? on / elapsed : 1;
-	ps->probe_overhead = elapsed > 0 ? enters * per_call_ns / 1e9 / elapsed : 0;
+	th->current = tg->threads_base + p->threads_delta;
+	th->peak = tg->threads_base + p->threads_delta_peak;
+	if (th->peak < th->current)
+		th->peak = th->current;
+	th->created = p->threads_created;
+	th->created_c = p->threads_created_c;
+	th->exited = p->threads_exited;
+	th->exited_c = p->threads_exited_c;
+	th->go = -1;
+	th->growth_per_s = tg->exited ? 0
+				      : threadhist__growth_now(&tg->hist, GROWTH_WINDOW_S,
+							       GROWTH_FLAT_S, GROWTH_MIN_NEW);
 }
 
 static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 {
 	struct probe_cost cost = tracer__cost(t, tg->bin->plan.placement);
+	double now = clock__mono_s(), elapsed = sampling__elapsed(&tg->clock, now);
 	struct cgoscope_proc p = { 0 };
 	const char *v;
 
@@ -100,69 +122,73 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 	if (tg->exited && p.final_state == CGOSCOPE_FINAL_EXACT)
 		mwatch__final(&tg->mw, p.final_ncgocall);
 	ps->calls = p.calls;
+	ps->probe_hits = p.enters;
 	ps->long_calls = p.long_calls;
 	ps->inflight = p.inflight;
 	ps->inflight_peak = p.inflight_peak;
 	ps->exact_calls = -1;
-	sampling(tg, p.enters, cost.per_call_ns, ps);
-	ps->threads.current = tg->threads_base + p.threads_delta;
-	ps->threads.peak = tg->threads_base + p.threads_delta_peak;
-	if (ps->threads.peak < ps->threads.current)
-		ps->threads.peak = ps->threads.current;
-	ps->threads.created = p.threads_created;
-	ps->threads.created_c = p.threads_created_c;
-	ps->threads.exited = p.threads_exited;
-	ps->threads.growth_per_s = tg->exited ? 0 : threadhist__growth(&tg->hist, GROWTH_WINDOW_S);
+	ps->sampling_ratio = sampling__ratio(&tg->clock, now);
+	ps->probe_overhead = elapsed > 0 ? p.enters * cost.per_call_ns / 1e9 / elapsed : 0;
+	fill_threads(tg, &p, &ps->threads);
 }
 
-static int read_stats(struct tracer *t, struct snapshot *snap, struct target *tgs, size_t n)
+/* fstats_fn: one function's traced calls into its process's snapshot. */
+static int add_func(const struct cgoscope_func_key *key, const struct cgoscope_func_stats *sum,
+		    void *ctx)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	int fd = bpf_map__fd(tracer__skel(t)->maps.stats);
-	struct cgoscope_func_key key, next;
-	struct cgoscope_func_stats *vals;
-	bool first = true;
+	struct pair *pr = pair_of(ctx, key->tgid);
+	struct func_snap *f;
 
-	if (ncpu <= 0)
-		return ncpu;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		const struct target *tg = target_of(tgs, n, next.tgid);
-		struct proc_snap *ps = find_proc(snap, next.tgid);
-		struct func_snap *f;
-
-		key = next;
-		first = false;
-		if (!tg || !ps || bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		f = func_get(ps, tg, key.fn);
-		if (!f)
-			continue;
-		for (int c = 0; c < ncpu; c++) {
-			f->calls += vals[c].count;
-			f->total_ns += vals[c].sum_ns;
-			if (vals[c].max_ns > f->max_ns)
-				f->max_ns = vals[c].max_ns;
-			for (int b = 0; b < CGOSCOPE_NBUCKETS; b++)
-				f->buckets[b] += vals[c].buckets[b];
-		}
-	}
-	free(vals);
+	if (!pr)
+		return 0;
+	f = func_get(pr->ps, pr->tg, key->fn);
+	if (!f)
+		return 0;
+	f->traced_calls = sum->count;
+	f->traced_ns = sum->sum_ns;
+	f->max_ns = sum->max_ns;
+	memcpy(f->buckets, sum->buckets, sizeof(f->buckets));
 	return 0;
 }
 
-static void add_blocked(struct proc_snap *ps, const struct cgoscope_frame *fr, const char *name,
-			__u64 elapsed)
+/*
+ * calls and total_ns of every function of pr: what was traced, or while the
+ * probes sample, the estimates (estimate.h); total_ns then scales the traced
+ * time by the calls.
+ */
+static void estimate_funcs(struct pair *pr)
+{
+	struct proc_snap *ps = pr->ps;
+	struct target *tg = pr->tg;
+	__u64 untraced = target__untraced(tg, ps->probe_hits);
+
+	ps->sampled = tg->est.sampled;
+	ps->unattributed = (__u64)llround(estimate__unattributed(&tg->est, untraced));
+	for (size_t i = 0; i < ps->nfuncs; i++) {
+		struct func_snap *f = &ps->funcs[i];
+		double calls = estimate__calls(&tg->est, f->addr, f->traced_calls, untraced);
+
+		f->estimated = ps->sampled;
+		f->calls = (__u64)llround(calls);
+		f->total_ns =
+		    f->traced_calls
+			? (__u64)llround((double)f->traced_ns * calls / (double)f->traced_calls)
+			: 0;
+	}
+}
+
+static void add_blocked(struct proc_snap *ps, __u32 tid, const char *name, __u64 elapsed,
+			bool lower_bound)
 {
 	struct blocked_snap *v = realloc(ps->blocked, (ps->nblocked + 1) * sizeof(*v));
 
 	if (!v)
 		return;
 	ps->blocked = v;
-	v[ps->nblocked].tid = fr->tid;
+	memset(&v[ps->nblocked], 0, sizeof(*v));
+	v[ps->nblocked].tid = tid;
 	v[ps->nblocked].elapsed_ns = elapsed;
+	v[ps->nblocked].elapsed_lower_bound = lower_bound;
 	snprintf(v[ps->nblocked].func, sizeof(v[0].func), "%s", name);
 	ps->nblocked++;
 }
@@ -172,7 +198,7 @@ struct frames {
 	struct raw_frame {
 		__u32 tgid;
 		struct cgoscope_frame fr;
-	} *v;
+	} * v;
 	size_t n;
 };
 
@@ -205,49 +231,67 @@ static int read_frames(struct tracer *t, struct frames *out)
  * The runtime's view, read after the frames so that a call the runtime still
  * shows in C cannot have left the frames unseen in between.
  */
-static void read_runtime(struct snapshot *snap, struct target *tgs, size_t n)
+static void read_runtime(struct pair *pr)
 {
-	for (size_t i = 0; i < snap->nprocs && i < n; i++) {
-		struct proc_snap *ps = &snap->procs[i];
-		struct target *tg = &tgs[i];
+	struct proc_snap *ps = pr->ps;
+	struct target *tg = pr->tg;
 
-		if (!tg->exited)
-			mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
-		if (!tg->mw.known)
-			continue;
-		ps->runtime_view = true;
-		ps->exact_calls = (__s64)(tg->mw.ncgocall - tg->mw.base);
-		ps->exact_partial = tg->exited && !tg->mw.final;
-		ps->inflight = tg->exited ? 0 : tg->mw.in_c;
-		if (tg->mw.in_c_peak > ps->inflight_peak)
-			ps->inflight_peak = tg->mw.in_c_peak;
-	}
+	if (!tg->exited)
+		mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
+	if (!tg->mw.known)
+		return;
+	ps->runtime_view = true;
+	ps->exact_calls = (__s64)(tg->mw.ncgocall - tg->mw.base);
+	ps->exact_partial = tg->exited && !tg->mw.final;
+	ps->inflight = tg->exited ? 0 : tg->mw.in_c;
+	ps->threads.go = tg->mw.nm;
+	if (tg->mw.in_c_peak > ps->inflight_peak)
+		ps->inflight_peak = tg->mw.in_c_peak;
 }
 
-/* Counts frames as in flight (and long-blocking) where the runtime agrees the thread is in C. */
-static void place_frames(struct snapshot *snap, struct target *tgs, size_t n,
-			 const struct frames *fs)
+/*
+ * Whether frame fr of tg stands for the call its thread is in now
+ * (pause.h): with the runtime's view, the thread is in C; a frame kept
+ * across a pause, or any frame while the probes are off, only while the
+ * thread's call count has not moved since.
+ */
+static bool frame_live(struct tracer *t, const struct target *tg, const struct cgoscope_frame *fr)
 {
-	__u64 now = clock__mono_ns();
+	const struct mwatch_m *m;
+	__u64 k = (__u64)tg->pid << 32 | fr->tid, want;
 
+	if (!tg->mw.known)
+		return true;
+	m = mwatch__find(&tg->mw, fr->tid);
+	if (!m)
+		return false;
+	if (!tg->on)
+		return pause__same_call(&tg->pause, &tg->mw, fr->tid);
+	if (fr->gen == tg->cfg.gen)
+		return true;
+	return !bpf_map_lookup_elem(bpf_map__fd(tracer__skel(t)->maps.kept), &k, &want) &&
+	       want == m->ncgocall;
+}
+
+/* Counts live frames as in flight (and long-blocking); dead ones are marked (fr.tid 0). */
+static void place_frames(struct tracer *t, struct collect *c, struct frames *fs)
+{
 	for (size_t i = 0; i < fs->n; i++) {
-		const struct cgoscope_frame *fr = &fs->v[i].fr;
-		const struct target *tg = target_of(tgs, n, fs->v[i].tgid);
-		struct proc_snap *ps = find_proc(snap, fs->v[i].tgid);
-		__u64 elapsed = now > fr->start_ns ? now - fr->start_ns : 0;
+		struct cgoscope_frame *fr = &fs->v[i].fr;
+		struct pair *pr = pair_of(c, fs->v[i].tgid);
+		__u64 elapsed = c->now_ns > fr->start_ns ? c->now_ns - fr->start_ns : 0;
 		struct func_snap *f;
 
-		if (!tg || !ps || ps->exited)
+		if (!pr || pr->ps->exited || !frame_live(t, pr->tg, fr)) {
+			fr->tid = 0;
 			continue;
-		/* the runtime says the thread is not in C: a frame whose leave was not seen */
-		if (ps->runtime_view && !mwatch__find(&tg->mw, fr->tid))
-			continue;
-		f = func_get(ps, tg, fr->fn);
+		}
+		f = func_get(pr->ps, pr->tg, fr->fn);
 		if (!f)
 			continue;
 		f->inflight++;
-		if (elapsed >= snap->long_ns)
-			add_blocked(ps, fr, f->name, elapsed);
+		if (elapsed >= c->snap->long_ns)
+			add_blocked(pr->ps, fr->tid, f->name, elapsed, false);
 	}
 }
 
@@ -259,21 +303,21 @@ static bool has_frame(const struct frames *fs, __u32 tgid, __u32 tid)
 	return false;
 }
 
-/* Threads the runtime says are in one C call for long, which no probe saw begin. */
-static void add_unseen_blocked(struct snapshot *snap, struct target *tgs, size_t n,
-			       const struct frames *fs)
+/*
+ * Threads the runtime says are in one C call for long, which no probe saw
+ * begin: in C at least since the runtime's view first showed them there.
+ */
+static void add_unseen_blocked(struct collect *c, const struct frames *fs)
 {
-	__u64 now = clock__mono_ns();
-
-	for (size_t i = 0; i < snap->nprocs && i < n; i++) {
-		struct proc_snap *ps = &snap->procs[i];
-		const struct mwatch *mw = &tgs[i].mw;
+	for (size_t i = 0; i < c->n; i++) {
+		struct proc_snap *ps = c->v[i].ps;
+		const struct mwatch *mw = &c->v[i].tg->mw;
 
 		for (size_t j = 0; ps->runtime_view && !ps->exited && j < mw->n; j++) {
-			struct cgoscope_frame fr = { .tid = mw->v[j].tid };
+			__u64 elapsed = c->now_ns - mw->v[j].since_ns;
 
-			if (now - mw->v[j].since_ns >= snap->long_ns && !has_frame(fs, ps->pid, fr.tid))
-				add_blocked(ps, &fr, SNAP_UNKNOWN_FUNC, now - mw->v[j].since_ns);
+			if (elapsed >= c->snap->long_ns && !has_frame(fs, ps->pid, mw->v[j].tid))
+				add_blocked(ps, mw->v[j].tid, SNAP_UNKNOWN_FUNC, elapsed, true);
 		}
 	}
 }
@@ -284,7 +328,7 @@ static void read_drops(struct tracer *t, struct snapshot *snap)
 	int fd = bpf_map__fd(tracer__skel(t)->maps.drops);
 	__u64 vals[ncpu > 0 ? ncpu : 1];
 
-	memset(vals, 0, sizeof(vals)); /* like read_calls' calloc: valgrind sees one CPU's value written */
+	memset(vals, 0, sizeof(vals)); /* valgrind sees one CPU's value written */
 	for (__u32 k = 0; ncpu > 0 && k < CGOSCOPE_DROP__MAX; k++) {
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			continue;
@@ -309,9 +353,32 @@ static int cmp_blocked(const void *a, const void *b)
 	return x->elapsed_ns < y->elapsed_ns ? 1 : x->elapsed_ns > y->elapsed_ns ? -1 : 0;
 }
 
-int stats__collect(struct tracer *t, const struct starve_opts *starve, struct snapshot *snap)
+/* Reads the maps and the runtime's views into c's processes. Returns 0 or -errno. */
+static int read_all(struct tracer *t, struct collect *c)
 {
 	struct frames fs = { 0 };
+	int err = fstats__for_each(tracer__skel(t), 0, add_func, c);
+
+	if (!err)
+		err = read_frames(t, &fs);
+	if (err) {
+		free(fs.v);
+		return err;
+	}
+	for (size_t i = 0; i < c->n; i++)
+		read_runtime(&c->v[i]);
+	c->now_ns = clock__mono_ns();
+	place_frames(t, c, &fs);
+	add_unseen_blocked(c, &fs);
+	for (size_t i = 0; i < c->n; i++)
+		estimate_funcs(&c->v[i]);
+	free(fs.v);
+	return 0;
+}
+
+int stats__collect(struct tracer *t, const struct starve_opts *starve, struct snapshot *snap)
+{
+	struct collect c = { .snap = snap };
 	struct target *tgs;
 	struct timespec now;
 	size_t n;
@@ -323,21 +390,20 @@ int stats__collect(struct tracer *t, const struct starve_opts *starve, struct sn
 	snap->long_ns = tracer__opts(t)->long_ns;
 	tgs = tracer__targets(t, &n);
 	snap->procs = calloc(n ? n : 1, sizeof(*snap->procs));
-	if (!snap->procs)
+	c.v = calloc(n ? n : 1, sizeof(*c.v));
+	if (!snap->procs || !c.v) {
+		free(c.v);
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		fill_proc(t, &tgs[i], &snap->procs[snap->nprocs++]);
-	err = read_stats(t, snap, tgs, n);
-	if (!err)
-		err = read_frames(t, &fs);
-	if (err) {
-		free(fs.v);
-		return err;
 	}
-	read_runtime(snap, tgs, n);
-	place_frames(snap, tgs, n, &fs);
-	add_unseen_blocked(snap, tgs, n, &fs);
-	free(fs.v);
+	for (size_t i = 0; i < n; i++) {
+		fill_proc(t, &tgs[i], &snap->procs[snap->nprocs]);
+		c.v[c.n].tg = &tgs[i];
+		c.v[c.n++].ps = &snap->procs[snap->nprocs++];
+	}
+	err = read_all(t, &c);
+	free(c.v);
+	if (err)
+		return err;
 	read_drops(t, snap);
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		struct proc_snap *ps = &snap->procs[i];

@@ -11,7 +11,6 @@
 #include "clock.h"
 #include "commands.h"
 #include "discover.h"
-#include "governor.h"
 #include "starve.h"
 #include "stats.h"
 #include "topview.h"
@@ -151,7 +150,6 @@ int cmd_top(int argc, char **argv)
 	static const struct argp_child children[] = { { &cli_tracing_argp, 0, "Tracing:", 0 }, {} };
 	static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
 	struct tracer_opts *topts = &cli_tracing.topts;
-	struct governor *gov = NULL;
 	struct snapshot prev = { 0 };
 	struct starve_opts so;
 	struct discover *d = NULL;
@@ -163,15 +161,11 @@ int cmd_top(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	starve__default_opts(&so);
-	topts->per_pid = cli_tracing.npids > 0;
 	topts->watch_exec = true;
 	if (tracer__open(topts, &t))
 		return 1;
 	d = discover__new(t, &(struct discover_opts){ .pids = cli_tracing.pids, .npids = cli_tracing.npids });
-	gov = governor__new(&cli_tracing.gov);
-	if (!d || !gov) {
-		governor__free(gov);
-		discover__free(d);
+	if (!d) {
 		tracer__close(t);
 		return 1;
 	}
@@ -185,9 +179,9 @@ int cmd_top(int argc, char **argv)
 		double next = clock__mono_s() + env.delay_s;
 
 		while (!cli_stop && !quit && clock__mono_s() < next) {
-			quit = wait_key(100, tty_raw);
+			quit = wait_key((long)(tracer__tick_s(t) * 1000), tty_raw);
 			discover__poll(d);
-			governor__tick(gov, t);
+			tracer__govern(t, &cli_tracing.gov);
 		}
 		err = show(t, &so, &prev, tty, started);
 		if (err)
@@ -196,7 +190,6 @@ int cmd_top(int argc, char **argv)
 	if (tty)
 		tty_leave();
 	snapshot__free(&prev);
-	governor__free(gov);
 	discover__free(d);
 	tracer__close(t);
 	return err ? 1 : 0;

@@ -103,11 +103,17 @@ static void put_summary(FILE *out, const struct snapshot *cur)
 		clock, cur->nprocs, threads, inc, blocked, lost);
 }
 
+/* Calls the process made: the runtime's count when known, else those traced. */
+static __u64 made(const struct proc_snap *p)
+{
+	return p->exact_calls >= 0 ? (__u64)p->exact_calls : p->calls;
+}
+
 static void put_proc(FILE *out, const struct proc_snap *p, const struct proc_snap *before,
 		     double dt)
 {
 	char maxp[16], rate[16];
-	__u64 calls = p->calls - (before && before->calls <= p->calls ? before->calls : 0);
+	__u64 calls = made(p) - (before && made(before) <= made(p) ? made(before) : 0);
 
 	if (p->gomaxprocs > 0)
 		snprintf(maxp, sizeof(maxp), "%d", p->gomaxprocs);

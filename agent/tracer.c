@@ -1,4 +1,4 @@
-/* tracer.c - the BPF session: loads the programs, attaches binaries, tracks traced processes. */
+/* tracer.c - the BPF session: loads the programs, reads binaries, tracks traced processes and their probes. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +16,6 @@
 #include "cnames.h"
 #include "gobin.h"
 #include "mapkeys.h"
-#include "pause.h"
 #include "procfs.h"
 #include "slots.h"
 #include "tracer.h"
@@ -61,7 +60,7 @@ static int handle_event(void *ctx, void *data, size_t len)
 	if (ev->type == CGOSCOPE_EV_EXIT) {
 		for (size_t i = 0; i < t->ntargets; i++) {
 			if (t->targets[i].pid == (pid_t)ev->pid && !t->targets[i].exited) {
-				t->targets[i].exited = true;
+				target__exited(t->skel, &t->targets[i], ev->ts_ns / 1e9);
 				t->newly_exited++;
 			}
 		}
@@ -120,8 +119,6 @@ static void binary_put(struct tracer *t, struct binary *b)
 {
 	if (--b->refs > 0)
 		return;
-	probes__detach(&b->links);
-	bpf_link__destroy(b->spawn);
 	cnames__free(b->cn);
 	gobin__close(b->gb);
 	for (size_t i = 0; i < t->nbins; i++) {
@@ -141,6 +138,7 @@ void tracer__close(struct tracer *t)
 		tracer__remove(t, t->targets[t->ntargets - 1].pid);
 	while (t->nbins)
 		binary_put(t, t->bins[0]);
+	probes__detach_wait(); /* the links go before the programs */
 	ring_buffer__free(t->rb);
 	cgoscope_bpf__destroy(t->skel);
 	free(t->targets);
@@ -148,7 +146,8 @@ void tracer__close(struct tracer *t)
 }
 
 /* Opens and checks the Go binary at path (b->path, or a file); err explains a refusal. */
-static int binary_inspect(struct binary *b, const char *path, char *err, size_t errlen)
+static int binary_inspect(struct binary *b, const char *path, int placement, char *err,
+			  size_t errlen)
 {
 	int major, minor, ret;
 
@@ -168,7 +167,7 @@ static int binary_inspect(struct binary *b, const char *path, char *err, size_t 
 			 gobin__go_version(b->gb));
 		return -ENOTSUP;
 	}
-	ret = probes__plan(b->gb, false, &b->plan);
+	ret = probes__plan(b->gb, placement, &b->plan);
 	if (ret == -ENOTSUP) {
 		gobin__go_release(b->gb, &major, &minor);
 		snprintf(err, errlen, "%s is not supported: cgoscope needs Go 1.17 or newer",
@@ -182,7 +181,7 @@ static int binary_inspect(struct binary *b, const char *path, char *err, size_t 
 int tracer__check_binary(const char *path, char *err, size_t errlen)
 {
 	struct binary b = { 0 };
-	int ret = binary_inspect(&b, path, err, errlen);
+	int ret = binary_inspect(&b, path, PROBES_AUTO, err, errlen);
 
 	gobin__close(b.gb);
 	return ret;
@@ -190,124 +189,48 @@ int tracer__check_binary(const char *path, char *err, size_t errlen)
 
 /*
  * One rare-hit uprobe at the runtime's thread start, so that the threads it
- * makes are not taken for C's. Optional: without it, m.incgo decides.
+ * makes are not taken for C's: with it, every other thread is C's (the BPF
+ * side is told so). Optional: without it, m.incgo decides.
  */
-static void attach_spawn(struct tracer *t, struct binary *b)
+static void attach_spawn(struct tracer *t, struct target *tg)
 {
+	const struct binary *b = tg->bin;
+	struct bpf_link *link;
 	__u64 off;
 
 	if (!b->rt.thread_start || gobin__addr_to_offset(b->gb, b->rt.thread_start, &off))
 		return;
-	b->spawn = bpf_program__attach_uprobe(t->skel->progs.go_thread_start, false, b->pid,
-					      b->path, off);
-}
-
-static int binary_attach(struct tracer *t, struct binary *b)
-{
-	int ret;
-
-	ret = probes__attach(b->gb, b->path, b->pid, &b->plan, t->skel, &b->links);
-	b->on = !ret;
-	b->switched = clock__mono_s();
-	return ret;
-}
-
-/* Tells the BPF side to stop recording tg (before its probes go). */
-static void disable(struct tracer *t, struct target *tg)
-{
-	tg->cfg.enabled = 0;
-	slots__set_cfg(t->skel, tg->slot, &tg->cfg);
-}
-
-/*
- * Lets the BPF side record tg under a new generation (after its probes are
- * attached), once the records of calls that ended while they were off are
- * gone; then marks the threads the runtime shows in C: their calls began
- * unseen and their leaves are expected without an enter.
- */
-static void enable(struct tracer *t, struct target *tg)
-{
-	int skip = bpf_map__fd(t->skel->maps.skipleave);
-	__u8 one = 1;
-
-	pause__end(t->skel, tg);
-	tg->cfg.gen++;
-	tg->cfg.enabled = 1;
-	slots__set_cfg(t->skel, tg->slot, &tg->cfg);
-	if (mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns()))
+	link = bpf_program__attach_uprobe(t->skel->progs.go_thread_start, false, tg->pid, tg->path,
+					  off);
+	if (!link || probes__links_add(&tg->spawn, link)) {
+		bpf_link__destroy(link);
 		return;
-	for (size_t i = 0; i < tg->mw.n; i++) {
-		__u64 k = (__u64)tg->pid << 32 | tg->mw.v[i].tid;
-
-		bpf_map_update_elem(skip, &k, &one, BPF_ANY);
 	}
+	tg->cfg.spawn_known = 1;
+	slots__set_cfg(t->skel, tg->slot, &tg->cfg);
 }
 
-/* Time tg has been without probes since it was added, as of now. */
-static double off_time(const struct target *tg, double now)
-{
-	double from = tg->bin->switched > tg->added ? tg->bin->switched : tg->added;
-
-	return tg->off_s + (tg->bin->on ? 0 : now - from);
-}
-
-double tracer__on_time(const struct target *tg)
+void tracer__govern(struct tracer *t, const struct governor_opts *o)
 {
 	double now = clock__mono_s();
 
-	return now - tg->added - off_time(tg, now);
+	for (size_t i = 0; i < t->ntargets; i++) {
+		struct target *tg = &t->targets[i];
+
+		target__govern(t->skel, tg, o, t->cost[tg->bin->plan.placement].per_call_ns, now);
+	}
 }
 
-int tracer__set_probes(struct tracer *t, struct binary *b, bool on)
+double tracer__tick_s(const struct tracer *t)
 {
-	double now = clock__mono_s();
-	int ret;
-
-	if (on == b->on)
-		return 0;
-	for (size_t i = 0; i < t->ntargets; i++) {
-		if (t->targets[i].bin != b)
-			continue;
-		if (on) {
-			t->targets[i].off_s = off_time(&t->targets[i], now);
-		} else {
-			pause__begin(&t->targets[i]);
-			disable(t, &t->targets[i]);
-		}
-	}
-	if (!on) {
-		/* off from now (the BPF side ignores hits already): detaching takes a while */
-		b->on = false;
-		b->switched = now;
-		probes__detach(&b->links);
-		return 0;
-	}
-	/* the process that brought the binary may be gone: any live one opens it */
-	ret = -ESRCH; /* none left: nothing to trace */
-	for (size_t i = 0; i < t->ntargets; i++) {
-		if (t->targets[i].bin == b && !t->targets[i].exited) {
-			snprintf(b->path, sizeof(b->path), "/proc/%d/exe", t->targets[i].pid);
-			ret = 0;
-			break;
-		}
-	}
-	if (!ret)
-		ret = binary_attach(t, b);
-	for (size_t i = 0; !ret && i < t->ntargets; i++)
-		if (t->targets[i].bin == b && !t->targets[i].exited)
-			enable(t, &t->targets[i]);
-	return ret;
-}
-
-struct binary **tracer__binaries(struct tracer *t, size_t *n)
-{
-	*n = t->nbins;
-	return t->bins;
+	for (size_t i = 0; i < t->ntargets; i++)
+		if (!t->targets[i].on && !t->targets[i].exited)
+			return GOVERNOR_FAST_TICK_S;
+	return GOVERNOR_TICK_S;
 }
 
 static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *err, size_t errlen)
 {
-	pid_t filter = t->opts.per_pid ? pid : -1;
 	struct binary *b;
 	struct stat st;
 	int ret;
@@ -325,7 +248,7 @@ static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *er
 	for (size_t i = 0; i < t->nbins; i++) {
 		struct binary *o = t->bins[i];
 
-		if (o->dev == st.st_dev && o->ino == st.st_ino && o->pid == filter) {
+		if (o->dev == st.st_dev && o->ino == st.st_ino) {
 			o->refs++;
 			*out = o;
 			free(b);
@@ -334,17 +257,13 @@ static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *er
 	}
 	b->dev = st.st_dev;
 	b->ino = st.st_ino;
-	b->pid = filter;
 	b->refs = 1;
-	b->duty = 1;
 	if (t->nbins == MAX_BINARIES) {
 		snprintf(err, errlen, "too many binaries traced (%d)", MAX_BINARIES);
 		ret = -ENOSPC;
 		goto fail;
 	}
-	ret = binary_inspect(b, b->path, err, errlen);
-	if (!ret && t->opts.force_fallback)
-		ret = probes__plan(b->gb, true, &b->plan);
+	ret = binary_inspect(b, b->path, t->opts.placement, err, errlen);
 	if (ret)
 		goto fail;
 	gort__locate(b->gb, &b->rt);
@@ -353,12 +272,6 @@ static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *er
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = binary_attach(t, b);
-	if (ret) {
-		snprintf(err, errlen, "failed to attach uprobes: %s", strerror(-ret));
-		goto fail;
-	}
-	attach_spawn(t, b);
 	t->bins[t->nbins++] = b;
 	*out = b;
 	return 0;
@@ -369,14 +282,19 @@ fail:
 	return ret;
 }
 
-/* Records the thread count of tg in its history when a sample is due. */
+/*
+ * Records in tg's history, when a sample is due, the threads the Go runtime
+ * made: all of them but those C code made since attach (and still has).
+ */
 static void sample_threads(struct tracer *t, struct target *tg)
 {
 	struct cgoscope_proc p;
 	double now = clock__mono_s();
 
 	if (threadhist__due(&tg->hist, now) && !slots__read(t->skel, tg->slot, &p))
-		threadhist__add(&tg->hist, now, tg->threads_base + p.threads_delta);
+		threadhist__add(&tg->hist, now,
+				tg->threads_base + p.threads_delta -
+				    (__s64)(p.threads_created_c - p.threads_exited_c));
 }
 
 /* Threads at attach, minus the kernel's created-exited delta read at the same moment. */
@@ -413,6 +331,7 @@ static int target_init(struct tracer *t, struct target *tg, pid_t pid, char *err
 	memset(tg, 0, sizeof(*tg));
 	tg->pid = pid;
 	tg->nspid = pid;
+	snprintf(tg->path, sizeof(tg->path), "/proc/%d/exe", pid);
 	if (procfs__start_time(pid, &tg->start_time) || procfs__comm(pid, tg->comm, sizeof(tg->comm))) {
 		snprintf(err, errlen, "no process with PID %d", pid);
 		return -ESRCH;
@@ -427,7 +346,7 @@ static int target_init(struct tracer *t, struct target *tg, pid_t pid, char *err
 	ret = binary_get(t, pid, &tg->bin, err, errlen);
 	if (ret || !gobin__is_pie(tg->bin->gb))
 		return ret;
-	if (stat(tg->bin->path, &st) || procfs__map_base(pid, st.st_ino, &tg->bias)) {
+	if (stat(tg->path, &st) || procfs__map_base(pid, st.st_ino, &tg->bias)) {
 		snprintf(err, errlen, "cannot find where PID %d mapped its binary", pid);
 		binary_put(t, tg->bin);
 		return -ESRCH;
@@ -457,10 +376,96 @@ static int slot_alloc(const struct tracer *t)
 	return -ENOSPC;
 }
 
+/* Registers tg in the BPF maps under a free slot. Returns 0 or -errno, err explaining. */
+static int claim_slot(struct tracer *t, struct target *tg, char *err, size_t errlen)
+{
+	int ret, slot = slot_alloc(t);
+
+	ret = slot < 0 ? slot : 0;
+	if (!ret) {
+		tg->slot = slot;
+		cfg_init(tg); /* not enabled yet; the exit_group walk needs it anyway */
+		ret = slots__claim(t->skel, tg->slot, tg->pid, &tg->cfg, tg->start_time);
+	}
+	if (ret == -ENOSPC)
+		snprintf(err, errlen, "cannot trace more than %d processes at once",
+			 CGOSCOPE_MAX_PROCS - 1);
+	else if (ret)
+		snprintf(err, errlen, "cannot register it in the BPF maps: %s", strerror(-ret));
+	if (!ret)
+		t->slot_used[tg->slot] = true;
+	return ret;
+}
+
+/* Forgets every BPF map entry of tg and gives its slot back. */
+static void release_slot(struct tracer *t, struct target *tg)
+{
+	struct cgoscope_bpf *skel = t->skel;
+	__u32 key = tg->pid;
+
+	slots__release(skel, tg->slot, key);
+	t->slot_used[tg->slot] = false;
+	mapkeys__forget(bpf_map__fd(skel->maps.skipleave), sizeof(__u64), sizeof(__u32), key, NULL,
+			NULL);
+	mapkeys__forget(bpf_map__fd(skel->maps.kept), sizeof(__u64), sizeof(__u32), key, NULL,
+			NULL);
+	mapkeys__forget(bpf_map__fd(skel->maps.stats), sizeof(struct cgoscope_func_key),
+			offsetof(struct cgoscope_func_key, tgid), key, NULL, NULL);
+	mapkeys__forget(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
+			offsetof(struct cgoscope_calls_key, tgid), key, NULL, NULL);
+}
+
+/* Room for one more target. Returns 0 or -ENOMEM. */
+static int reserve(struct tracer *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 16;
+	struct target *v;
+
+	if (t->ntargets < t->cap)
+		return 0;
+	v = realloc(t->targets, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	t->targets = v;
+	t->cap = cap;
+	return 0;
+}
+
+/*
+ * Starts tracing tg (registered): the runtime's view, the clocks, then its
+ * probes. Returns 0 or -errno with err set.
+ */
+static int start(struct tracer *t, struct target *tg, char *err, size_t errlen)
+{
+	double now = clock__mono_s();
+	int ret;
+
+	if (seed_threads(t, tg)) {
+		snprintf(err, errlen, "PID %d exited during attach", tg->pid);
+		return -ESRCH;
+	}
+	gort__read(tg->pid, tg->bias, &tg->bin->rt, &tg->rt);
+	mwatch__init(&tg->mw, tg->pid, tg->bias, &tg->bin->rt); /* unknown stays marked unknown */
+	sampling__start(&tg->clock, now, false);
+	ret = target__probes_on(t->skel, tg, now);
+	governor__init(&tg->gov, now, tg->mw.ncgocall, tg->mw.known);
+	if (ret == -ESRCH || (ret && gone(tg->pid))) {
+		snprintf(err, errlen, "PID %d exited during attach", tg->pid);
+		return -ESRCH;
+	}
+	if (ret) {
+		snprintf(err, errlen, "failed to attach uprobes: %s", strerror(-ret));
+		return ret;
+	}
+	attach_spawn(t, tg);
+	sample_threads(t, tg);
+	return 0;
+}
+
 int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 {
 	struct target tg;
-	int ret, slot;
+	int ret;
 
 	for (size_t i = 0; i < t->ntargets; i++) {
 		if (t->targets[i].pid == pid) {
@@ -474,78 +479,40 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 	}
 	ret = target_init(t, &tg, pid, err, errlen);
 	if (ret == -ESRCH || (ret && gone(pid))) {
-		/*
-		 * It exited under us (its /proc files vanished, or perf_event_open of
-		 * its uprobes said ESRCH): neither a failure nor a verdict on the binary
-		 */
+		/* it exited under us (its /proc files vanished): neither a failure nor a verdict */
 		snprintf(err, errlen, "PID %d exited during attach", pid);
 		return -ESRCH;
 	}
 	if (ret)
 		return ret;
-	if (t->ntargets == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct target *v = realloc(t->targets, cap * sizeof(*v));
-
-		if (!v) {
-			binary_put(t, tg.bin);
-			return -ENOMEM;
-		}
-		t->targets = v;
-		t->cap = cap;
-	}
-	slot = slot_alloc(t);
-	ret = slot < 0 ? slot : 0;
-	if (!ret) {
-		tg.slot = slot;
-		cfg_init(&tg); /* not enabled yet; the exit_group walk needs it anyway */
-		ret = slots__claim(t->skel, tg.slot, pid, &tg.cfg, tg.start_time);
-	}
-	if (ret == -ENOSPC)
-		snprintf(err, errlen, "cannot trace more than %d processes at once",
-			 CGOSCOPE_MAX_PROCS - 1);
-	else if (ret)
-		snprintf(err, errlen, "cannot register it in the BPF maps: %s", strerror(-ret));
+	ret = reserve(t);
+	if (!ret)
+		ret = claim_slot(t, &tg, err, errlen);
 	if (ret) {
 		binary_put(t, tg.bin);
 		return ret;
 	}
-	if (seed_threads(t, &tg)) {
-		slots__release(t->skel, tg.slot, pid);
+	ret = start(t, &tg, err, errlen);
+	if (ret) {
+		target__free(&tg);
+		release_slot(t, &tg);
 		binary_put(t, tg.bin);
-		snprintf(err, errlen, "PID %d exited during attach", pid);
-		return -ESRCH;
+		return ret;
 	}
-	t->slot_used[tg.slot] = true;
-	gort__read(pid, tg.bias, &tg.bin->rt, &tg.rt);
-	mwatch__init(&tg.mw, pid, tg.bias, &tg.bin->rt); /* unknown stays marked unknown */
-	tg.added = clock__mono_s();
 	t->targets[t->ntargets++] = tg;
-	if (tg.bin->on)
-		enable(t, &t->targets[t->ntargets - 1]);
-	sample_threads(t, &t->targets[t->ntargets - 1]);
 	return 0;
 }
 
 int tracer__remove(struct tracer *t, pid_t pid)
 {
-	struct cgoscope_bpf *skel = t->skel;
-	__u32 key = pid;
-
 	for (size_t i = 0; i < t->ntargets; i++) {
-		if (t->targets[i].pid != pid)
+		struct target *tg = &t->targets[i];
+
+		if (tg->pid != pid)
 			continue;
-		slots__release(skel, t->targets[i].slot, key);
-		t->slot_used[t->targets[i].slot] = false;
-		mapkeys__forget(bpf_map__fd(skel->maps.skipleave), sizeof(__u64), sizeof(__u32), key,
-				NULL, NULL);
-		mapkeys__forget(bpf_map__fd(skel->maps.stats), sizeof(struct cgoscope_func_key),
-				offsetof(struct cgoscope_func_key, tgid), key, NULL, NULL);
-		mapkeys__forget(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
-				offsetof(struct cgoscope_calls_key, tgid), key, NULL, NULL);
-		binary_put(t, t->targets[i].bin);
-		mwatch__free(&t->targets[i].mw);
-		pause__free(&t->targets[i].pause);
+		target__free(tg);
+		release_slot(t, tg);
+		binary_put(t, tg->bin);
 		t->targets[i] = t->targets[--t->ntargets];
 		return 0;
 	}
@@ -571,7 +538,7 @@ int tracer__poll(struct tracer *t, tracer_exec_fn exec_cb, void *ctx)
 			continue;
 		/* gone, or the PID now belongs to another process */
 		if (check && (procfs__start_time(tg->pid, &start) || start != tg->start_time)) {
-			tg->exited = true;
+			target__exited(t->skel, tg, now);
 			t->newly_exited++;
 			continue;
 		}

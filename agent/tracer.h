@@ -1,4 +1,5 @@
-/* tracer.h - the BPF session: loads the programs, attaches binaries, tracks traced processes. */
+/* tracer.h - the BPF session: loads the programs, reads binaries, tracks traced processes and their
+ * probes. */
 #ifndef CGOSCOPE_TRACER_H
 #define CGOSCOPE_TRACER_H
 
@@ -6,70 +7,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
-#include "gort.h"
-#include "mwatch.h"
-#include "pause.h"
+#include "governor.h"
 #include "probes.h"
-#include "snapshot.h"
-#include "threadhist.h"
+#include "target.h"
 
 struct tracer;
 struct cgoscope_bpf;
 
 struct tracer_opts {
-	bool force_fallback; /* entry+ret placement even where call sites are found */
+	int placement;       /* the placement to use where the binary allows (PROBES_AUTO: the best) */
 	bool watch_exec;     /* deliver exec events (agent discovery) */
-	bool per_pid;        /* uprobes filtered by the kernel to each traced pid */
 	__u64 long_ns;       /* long-blocking threshold */
 	__u32 map_entries;   /* size of the calls and stats maps; 0 = built-in default */
 	bool calibrate;      /* measure the probe cost at start */
-};
-
-/* A binary with probes attached (shared by every traced process running it). */
-struct binary {
-	dev_t dev;
-	ino_t ino;
-	pid_t pid;           /* the process the probes are filtered to, or -1 */
-	char path[64];       /* /proc/PID/exe of the process that brought it */
-	struct gobin *gb;
-	struct cnames *cn;
-	struct probe_plan plan;
-	struct probe_links links;
-	struct bpf_link *spawn;  /* the runtime's thread start: threads it makes are Go's */
-	struct gort_addrs rt; /* runtime settings to read from each process */
-	int refs;
-	/* sampling (governor.c): the probes come and go */
-	bool on;             /* probes attached now */
-	double duty;         /* share of the time the governor wants them on (1: always) */
-	double switched;     /* monotonic time of the last attach/detach */
-};
-
-/* A traced process. */
-struct target {
-	pid_t pid;
-	pid_t nspid;
-	__u64 start_time;    /* clock ticks after boot: tells a reused PID apart */
-	char comm[CGOSCOPE_COMM_LEN];
-	char exe[SNAP_PATH_LEN];
-	char container_id[80];
-	__u64 bias;          /* runtime address - link address (PIE) */
-	struct binary *bin;
-	__s64 threads_base;  /* threads at attach minus the kernel's delta then */
-	struct gort_values rt; /* runtime settings, as last read */
-	struct threadhist hist; /* its thread count over time */
-	struct mwatch mw;    /* the runtime's view: exact totals, Ms in C */
-	struct cgoscope_cfg cfg; /* what the BPF side was told about it */
-	__u32 slot;          /* its settings and counters in the BPF maps (slots.h) */
-	struct pause pause;  /* threads in C when its probes last paused (pause.h) */
-	/* sampling accounting */
-	double added;        /* monotonic time of attach */
-	double off_s;        /* time without probes since attach, up to the last re-attach */
-	__u64 enters_seen;   /* governor.c: enter hits at its last measurement */
-	double on_seen;      /* governor.c: tracer__on_time() then */
-	double overhead;     /* governor.c: estimated probe cost, cores, while the probes are on */
-	enum verdict worst;  /* the worst verdict seen */
-	char worst_reason[SNAP_REASON_LEN];
-	bool exited;
 };
 
 /* Measured cost of a probe pair, per placement. */
@@ -128,18 +78,19 @@ struct cgoscope_bpf *tracer__skel(struct tracer *t);
 const struct tracer_opts *tracer__opts(const struct tracer *t);
 
 /*
- * Attaches (on) or detaches (off) the probes of binary b; a no-op when they
- * already are. Frames left behind by calls that end while detached are
- * recognised later through the runtime's view. Returns 0, -ESRCH when
- * turning on a binary none of whose processes is alive, or -errno.
+ * One governor tick (governor.h, target.h) for every traced process: each
+ * process's probes go on and off by its own cost. Call it every
+ * tracer__tick_s() seconds.
  */
-int tracer__set_probes(struct tracer *t, struct binary *b, bool on);
+void tracer__govern(struct tracer *t, const struct governor_opts *o);
 
-/* Seconds tg has had its probes attached since it was added. */
-double tracer__on_time(const struct target *tg);
-
-/* The binaries with probes; valid until the next add/remove. */
-struct binary **tracer__binaries(struct tracer *t, size_t *n);
+/*
+ * How long the caller may wait before the next tracer__govern(), in seconds:
+ * GOVERNOR_TICK_S, or GOVERNOR_FAST_TICK_S while some process's probes are
+ * off (the runtime's view is read at each tick then, and a calm phase is
+ * found sooner).
+ */
+double tracer__tick_s(const struct tracer *t);
 
 /* Measured probe cost of a placement (zeros when calibration was off or failed). */
 struct probe_cost tracer__cost(const struct tracer *t, enum placement p);

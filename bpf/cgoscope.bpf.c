@@ -52,6 +52,19 @@ struct {
 	__type(value, __u8);
 } skipleave SEC(".maps");
 
+/*
+ * Threads whose call the agent kept across a pause of the probes: the
+ * runtime's m.ncgocall of that call (tgid << 32 | tid -> count). The leave
+ * that pairs with the kept frame must still see that count, or the call
+ * ended while the probes were off and this leave is of a later one.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} kept SEC(".maps");
+
 /* Calls in flight, per thread (call-site placements) or per goroutine (entry+ret). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -320,6 +333,26 @@ static __always_inline void account(__u32 tgid, __u64 fn, __u64 ns)
 }
 
 /*
+ * Whether the call a frame kept across a pause stands for is still the one
+ * thread pid_tgid (goroutine g) is leaving: the runtime's call count of its M
+ * has not moved since the agent kept it. Read only for such frames (rare).
+ * Forgets the thread's kept entry either way.
+ */
+static __always_inline bool same_kept_call(const struct cgoscope_cfg *cfg, __u64 pid_tgid, __u64 g)
+{
+	__u64 *want = bpf_map_lookup_elem(&kept, &pid_tgid), m = 0, n = 0;
+	bool same;
+
+	if (!want)
+		return false;
+	same = cfg->g_m_off && cfg->m_ncgocall_off &&
+	       !bpf_probe_read_user(&m, sizeof(m), (void *)(g + cfg->g_m_off)) &&
+	       !bpf_probe_read_user(&n, sizeof(n), (void *)(m + cfg->m_ncgocall_off)) && n == *want;
+	bpf_map_delete_elem(&kept, &pid_tgid);
+	return same;
+}
+
+/*
  * A cgo call ends. Records keyed by goroutine go with their last frame;
  * those keyed by thread live as long as the thread.
  */
@@ -333,6 +366,7 @@ static __always_inline int on_leave(struct pt_regs *ctx, enum cgoscope_keying k)
 	struct cgoscope_calls *c;
 	struct cgoscope_frame *f;
 	struct cgoscope_cfg *cfg;
+	bool kept_frame;
 	__u32 d, slot;
 
 	c = bpf_map_lookup_elem(&calls, &key);
@@ -378,10 +412,16 @@ paired:
 	c->gen = cfg->gen;
 	fn = f->fn;
 	start = f->start_ns;
+	kept_frame = f->gen != cfg->gen;
 	c->depth = d - 1;
 	__sync_fetch_and_add(&proc->inflight, -1);
 	if (forget_empty && d == 1)
 		bpf_map_delete_elem(&calls, &key);
+	if (kept_frame && !same_kept_call(cfg, pid_tgid, g)) {
+		/* its call ended unseen while the probes were off; this one began unseen */
+		__sync_fetch_and_add(&proc->kept_ended, 1);
+		return 0;
+	}
 	__sync_fetch_and_add(&proc->calls, 1);
 	if (now - start >= long_ns)
 		__sync_fetch_and_add(&proc->long_calls, 1);
@@ -506,9 +546,13 @@ int handle_newtask(struct trace_event_raw_task_newtask *ctx)
 	raise_peak(&proc->threads_delta_peak, __sync_add_and_fetch(&proc->threads_delta, 1));
 	if (!bpf_map_delete_elem(&gospawn, &pid_tgid))
 		return 0; /* the Go runtime starting an M */
-	/* Made by C: inside a cgo call (not its Go callback), or by a thread that C made. */
+	/*
+	 * Made by C: any thread but the runtime's when its thread start is
+	 * probed (every placement); else one made inside a cgo call (not its Go
+	 * callback: thread-keyed records only), or by a thread that C made.
+	 */
 	c = bpf_map_lookup_elem(&calls, &key);
-	if (in_c(cfg, c) || bpf_map_lookup_elem(&cthreads, &creator)) {
+	if (cfg->spawn_known || in_c(cfg, c) || bpf_map_lookup_elem(&cthreads, &creator)) {
 		__sync_fetch_and_add(&proc->threads_created_c, 1);
 		bpf_map_update_elem(&cthreads, &child, &one, BPF_ANY);
 	}
@@ -534,8 +578,10 @@ int handle_exit(void *ctx)
 	if (c && c->depth > 0 && c->depth <= CGOSCOPE_MAX_DEPTH)
 		__sync_fetch_and_add(&proc->inflight, -(__s64)c->depth);
 	bpf_map_delete_elem(&calls, &key);
-	bpf_map_delete_elem(&cthreads, &tid);
+	if (!bpf_map_delete_elem(&cthreads, &tid))
+		__sync_fetch_and_add(&proc->threads_exited_c, 1);
 	bpf_map_delete_elem(&skipleave, &pid_tgid);
+	bpf_map_delete_elem(&kept, &pid_tgid);
 	bpf_map_delete_elem(&gospawn, &pid_tgid);
 	if (tid != key.tgid)
 		return 0;

@@ -41,11 +41,13 @@ struct cgoscope_proc {
 	__u64 threads_created;  /* clone(CLONE_THREAD) seen since attach */
 	__u64 threads_created_c; /* ... of which made by C code */
 	__u64 threads_exited;
+	__u64 threads_exited_c; /* ... of which C code had made (since attach) */
 	__u64 calls;            /* completed (paired) calls */
 	__u64 long_calls;       /* ... of which lasted long_ns or longer */
 	__u64 enters;           /* probe hits at the enter site */
 	__u64 final_ncgocall;   /* the runtime's cgo call total read at exit_group */
 	__u64 final_state;      /* enum cgoscope_final */
+	__u64 kept_ended;       /* frames kept across a pause whose call had ended unseen */
 };
 
 /* Whether the runtime's total was read when the process called exit_group. */
@@ -65,6 +67,8 @@ struct cgoscope_cfg {
 	__u32 pad;
 	__u32 gen;         /* bumped at every (re-)enable: frames of older ones were cut */
 	__u32 enabled;     /* probes may record (0 while the agent switches them) */
+	__u32 spawn_known; /* the runtime's thread start is probed: every other thread is C's */
+	__u32 pad2;
 	__u32 g_m_off;     /* offset of g.m (0: unknown) */
 	__u32 m_incgo_off; /* offset of m.incgo (0: unknown) */
 	/* for the total at exit; runtime addresses, 0: unknown (ncgocall may be) */

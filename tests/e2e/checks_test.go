@@ -160,15 +160,19 @@ func assertFunctionConsistent(t *testing.T, f *Function) {
 		}
 		n += b.Count
 	}
-	if n != f.Calls {
-		t.Errorf("%s: histogram holds %d calls, calls is %d", f.Name, n, f.Calls)
+	if n != f.TracedCalls {
+		t.Errorf("%s: histogram holds %d calls, traced_calls is %d", f.Name, n, f.TracedCalls)
+	}
+	if !f.Estimated && (f.Calls != f.TracedCalls || f.TotalNs != f.TracedNs) {
+		t.Errorf("%s: every call traced, yet calls %d, traced_calls %d, total_ns %d, traced_ns %d",
+			f.Name, f.Calls, f.TracedCalls, f.TotalNs, f.TracedNs)
 	}
 	if f.Inflight != 0 {
 		t.Errorf("%s: %d calls in flight after the scenario ended", f.Name, f.Inflight)
 	}
-	if f.Calls > 0 {
-		if avg := float64(f.TotalNs) / float64(f.Calls); math.Abs(f.AvgNs-avg) > 1 {
-			t.Errorf("%s: avg_ns %.1f, but total_ns/calls is %.1f", f.Name, f.AvgNs, avg)
+	if f.TracedCalls > 0 {
+		if avg := float64(f.TracedNs) / float64(f.TracedCalls); math.Abs(f.AvgNs-avg) > 1 {
+			t.Errorf("%s: avg_ns %.1f, but traced_ns/traced_calls is %.1f", f.Name, f.AvgNs, avg)
 		}
 	}
 	if f.P50Ns > f.P99Ns || f.P99Ns > float64(f.MaxNs) {

@@ -42,8 +42,11 @@ func TestGovernor(t *testing.T) {
 	if proc.SamplingRatio <= 0 || proc.SamplingRatio >= 1 {
 		t.Errorf("sampling_ratio %v: the probes should have sampled the hot loop", proc.SamplingRatio)
 	}
-	if f := proc.Func("cgs_noop"); f == nil || f.Calls == 0 || f.Calls >= hot {
+	if f := proc.Func("cgs_noop"); f == nil || f.TracedCalls == 0 || f.TracedCalls >= hot {
 		t.Errorf("cgs_noop traced calls %v: want some, fewer than all %d (sampled)", f, hot)
+	} else if !f.Estimated || f.Calls < hot*9/10 || f.Calls > hot*11/10 {
+		t.Errorf("cgs_noop: %d calls estimated (estimated %v), the workload made %d: want within 10%%",
+			f.Calls, f.Estimated, hot)
 	}
 	if maxBlocked != blockers {
 		t.Errorf("at most %d calls listed as long-blocking at once, want %d", maxBlocked, blockers)
@@ -70,7 +73,7 @@ func TestGovernorPauses(t *testing.T) {
 		t.Errorf("%d long-blocking calls reported; the workload's calls are no-ops", proc.LongCalls)
 	}
 	f := proc.Func("cgs_noop")
-	if f == nil || f.Calls == 0 {
+	if f == nil || f.TracedCalls == 0 {
 		t.Fatalf("cgs_noop not traced: %v", proc.FuncNames())
 	}
 	if f.MaxNs >= 100000000 {
@@ -79,5 +82,6 @@ func TestGovernorPauses(t *testing.T) {
 	if proc.ExactCalls == nil || *proc.ExactCalls != hot {
 		t.Errorf("exact_calls %v, the workload made %d", proc.ExactCalls, hot)
 	}
-	t.Logf("sampling ratio %.3f, %d of %d calls traced, max %d ns", proc.SamplingRatio, f.Calls, hot, f.MaxNs)
+	t.Logf("sampling ratio %.3f, %d of %d calls traced, %d estimated, max %d ns", proc.SamplingRatio,
+		f.TracedCalls, hot, f.Calls, f.MaxNs)
 }

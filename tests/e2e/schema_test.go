@@ -50,6 +50,9 @@ type Process struct {
 	RuntimeView       bool       `json:"runtime_view"`
 	SamplingRatio     float64    `json:"sampling_ratio"`
 	ProbeOverhead     float64    `json:"probe_overhead"`
+	ProbeHits         uint64     `json:"probe_hits"`
+	Sampled           bool       `json:"sampled"`
+	UnattributedCalls uint64     `json:"unattributed_calls"`
 }
 
 // Threads is the OS thread accounting of one process.
@@ -59,28 +62,34 @@ type Threads struct {
 	Created    uint64  `json:"created"`
 	CreatedByC uint64  `json:"created_by_c"`
 	Exited     uint64  `json:"exited"`
+	ExitedByC  uint64  `json:"exited_by_c"`
+	Go         *int64  `json:"go"` // the runtime's Ms (idle extra Ms for callbacks included)
 	GrowthPerS float64 `json:"growth_per_s"`
 }
 
 // Blocked is a call that has been in C longer than the long threshold.
 type Blocked struct {
-	Tid       int    `json:"tid"`
-	Function  string `json:"function"`
-	ElapsedNs uint64 `json:"elapsed_ns"`
+	Tid               int    `json:"tid"`
+	Function          string `json:"function"`
+	ElapsedNs         uint64 `json:"elapsed_ns"`
+	ElapsedLowerBound bool   `json:"elapsed_lower_bound"`
 }
 
 // Function is the statistics of one C function in one process.
 type Function struct {
-	Name      string   `json:"name"`
-	Addr      string   `json:"addr"`
-	Calls     uint64   `json:"calls"`
-	TotalNs   uint64   `json:"total_ns"`
-	AvgNs     float64  `json:"avg_ns"`
-	P50Ns     float64  `json:"p50_ns"`
-	P99Ns     float64  `json:"p99_ns"`
-	MaxNs     uint64   `json:"max_ns"`
-	Inflight  int64    `json:"inflight"`
-	Histogram []Bucket `json:"histogram"`
+	Name        string   `json:"name"`
+	Addr        string   `json:"addr"`
+	Calls       uint64   `json:"calls"` // made: the estimate while the probes sample
+	Estimated   bool     `json:"estimated"`
+	TracedCalls uint64   `json:"traced_calls"`
+	TotalNs     uint64   `json:"total_ns"`
+	TracedNs    uint64   `json:"traced_ns"`
+	AvgNs       float64  `json:"avg_ns"`
+	P50Ns       float64  `json:"p50_ns"`
+	P99Ns       float64  `json:"p99_ns"`
+	MaxNs       uint64   `json:"max_ns"`
+	Inflight    int64    `json:"inflight"`
+	Histogram   []Bucket `json:"histogram"`
 }
 
 // Bucket is one log2 histogram slot: calls lasting [LoNs, HiNs) ns.
@@ -158,11 +167,13 @@ var (
 		"gomaxprocs": "int|null", "max_threads": "int", "max_threads_assumed": "bool",
 		"verdict": "string", "worst_verdict": "string", "worst_reason": "string", "reasons": "array", "blocked": "array", "functions_folded": "int",
 		"functions": "array", "exact_calls": "int|null", "exact_calls_partial": "bool", "runtime_view": "bool",
-		"sampling_ratio": "number", "probe_overhead": "number"}
+		"sampling_ratio": "number", "probe_overhead": "number", "probe_hits": "int", "sampled": "bool",
+		"unattributed_calls": "int"}
 	threadsFields = fields{"current": "int", "peak": "int", "created": "int", "created_by_c": "int",
-		"exited": "int", "growth_per_s": "number"}
-	blockedFields  = fields{"tid": "int", "function": "string", "elapsed_ns": "int"}
-	functionFields = fields{"name": "string", "addr": "string", "calls": "int", "total_ns": "int",
+		"exited": "int", "exited_by_c": "int", "go": "int|null", "growth_per_s": "number"}
+	blockedFields  = fields{"tid": "int", "function": "string", "elapsed_ns": "int", "elapsed_lower_bound": "bool"}
+	functionFields = fields{"name": "string", "addr": "string", "calls": "int", "estimated": "bool",
+		"traced_calls": "int", "total_ns": "int", "traced_ns": "int",
 		"avg_ns": "number", "p50_ns": "number", "p99_ns": "number", "max_ns": "int",
 		"inflight": "int", "histogram": "array"}
 	bucketFields = fields{"lo_ns": "int", "hi_ns": "int", "count": "int"}

@@ -58,8 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!gb)
 		return 0;
-	check_plan(&plan, probes__plan(gb, false, &plan));
-	check_plan(&forced, probes__plan(gb, true, &forced));
+	check_plan(&plan, probes__plan(gb, PROBES_AUTO, &plan));
+	check_plan(&forced, probes__plan(gb, PLACEMENT_ENTRY_RET, &forced));
 	cn = cnames__new(gb);
 	if (cn) {
 		w.cn = cn;

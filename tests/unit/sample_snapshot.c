@@ -10,7 +10,7 @@ static void set_func(struct func_snap *f, const char *name, __u64 addr, __u64 to
 {
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->addr = addr;
-	f->total_ns = total_ns;
+	f->total_ns = f->traced_ns = total_ns;
 	f->max_ns = max_ns;
 	f->inflight = inflight;
 }
@@ -20,6 +20,7 @@ static void add_calls(struct func_snap *f, unsigned int slot, __u64 n)
 {
 	f->buckets[slot] += n;
 	f->calls += n;
+	f->traced_calls += n;
 }
 
 static int fill_cgoload(struct proc_snap *p)
@@ -53,7 +54,13 @@ static int fill_cgoload(struct proc_snap *p)
 	p->calls = 1007;
 	p->inflight = 1;
 	p->inflight_peak = 6;
-	p->threads = (struct threads_snap){ 12, 14, 6, 4, 2, 0.4 };
+	p->threads = (struct threads_snap){ .current = 12,
+					    .peak = 14,
+					    .created = 6,
+					    .created_c = 4,
+					    .exited = 2,
+					    .go = 8,
+					    .growth_per_s = 0.4 };
 	p->gomaxprocs = 4;
 	p->exact_calls = 1007;
 	p->runtime_view = true;
@@ -94,10 +101,14 @@ static int fill_awkward(struct proc_snap *p)
 	p->inflight = 2;
 	p->inflight_peak = 2;
 	p->long_calls = 3;
-	p->threads = (struct threads_snap){ 5, 9, 7, 0, 4, -1.5 };
+	p->threads = (struct threads_snap){
+		.current = 5, .peak = 9, .created = 7, .exited = 4, .go = -1, .growth_per_s = -1.5
+	};
 	p->gomaxprocs = -1;
 	p->exact_calls = -1;
 	p->sampling_ratio = 0.25;
+	p->sampled = true;
+	p->funcs[0].estimated = true;
 	p->probe_overhead = 0.01;
 	p->max_threads = 10000;
 	p->max_threads_assumed = true;

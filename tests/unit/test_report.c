@@ -95,7 +95,7 @@ static void test_no_completed_calls(void **state)
 
 	/* calls still in C, none completed */
 	memset(f->buckets, 0, sizeof(f->buckets));
-	f->calls = f->total_ns = f->max_ns = 0;
+	f->calls = f->total_ns = f->max_ns = f->traced_calls = f->traced_ns = 0;
 	text = render(snap, &(struct report_opts){ .histograms = true });
 	assert_non_null(strstr(text, "  0x4a02c0              0         -         -         -"
 				     "         -         -\n"));
@@ -138,7 +138,7 @@ static void test_threads_and_verdict(void **state)
 	char *text = render(*state, NULL);
 
 	assert_non_null(strstr(text, "  threads: 12 now, peak 14; created 6 (4 by C), exited 2;"
-				     " growth +0.40/s\n"));
+				     " Go threads growing +0.40/s\n"));
 	assert_non_null(strstr(text, "  in C: 1 now, peak 6; GOMAXPROCS 4; thread limit 10000\n"));
 	assert_non_null(strstr(text, "  verdict: WARNING\n"
 				     "    - 6 threads in C at once with GOMAXPROCS 4\n"));

@@ -32,6 +32,7 @@ static struct proc_snap calm(void)
 	ps.max_threads = 10000;
 	ps.threads.current = 10;
 	ps.threads.peak = 10;
+	ps.threads.go = -1; /* the runtime's Ms unknown: OS threads count */
 	/* what a previous evaluation may have left */
 	ps.verdict = VERDICT_CRITICAL;
 	ps.nreasons = 1;
@@ -80,6 +81,7 @@ static void test_default_opts(void **state)
 	assert_true(o.crit_fraction == 0.8);
 	assert_true(o.eta_s == 300);
 	assert_true(o.min_growth == 0.5);
+	assert_int_equal(o.min_blocked, 4);
 }
 
 static void test_calm_is_ok(void **state)
@@ -157,7 +159,7 @@ static void test_saturation_and_growth(void **state)
 	ps.threads.growth_per_s = 0.5; /* ETA (10000 - 10) / 0.5 s: far */
 	assert_int_equal(eval(&ps), VERDICT_WARNING);
 	assert_verdict(&ps, VERDICT_WARNING, 1,
-		       "4 threads in C calls (GOMAXPROCS 4) and threads growing by 0.5/s");
+		       "4 threads in C calls (GOMAXPROCS 4) and Go threads growing by 0.5/s");
 	ps.threads.growth_per_s = 0.49; /* not growing */
 	assert_int_equal(eval(&ps), VERDICT_OK);
 	ps.threads.growth_per_s = -3;
@@ -190,10 +192,10 @@ static void test_eta(void **state)
 	assert_int_equal(eval(&ps), VERDICT_CRITICAL);
 	assert_verdict(&ps, VERDICT_CRITICAL, 2,
 		       "at 33.0 threads/s the thread limit 10000 is reached in 300 s",
-		       "threads growing by 33.0/s");
+		       "Go threads growing by 33.0/s");
 	ps.threads.growth_per_s = 32.9; /* 300.9 s */
 	assert_int_equal(eval(&ps), VERDICT_WARNING);
-	assert_verdict(&ps, VERDICT_WARNING, 1, "threads growing by 32.9/s");
+	assert_verdict(&ps, VERDICT_WARNING, 1, "Go threads growing by 32.9/s");
 	ps.inflight = 1; /* growing fast, but not saturated */
 	ps.threads.growth_per_s = 1000;
 	assert_int_equal(eval(&ps), VERDICT_OK);
@@ -216,45 +218,87 @@ static void test_eta(void **state)
 		       "threads growing by 10.0/s");
 }
 
-/* Calls blocked in C longer than the threshold count only while the Ps are saturated. */
+/* n calls of fn blocked for ms each, into blocked[] (longest first), as ps's. */
+static void block(struct proc_snap *ps, struct blocked_snap *blocked, size_t n, const char *fn,
+		  unsigned int ms)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&blocked[i], 0, sizeof(blocked[i]));
+		blocked[i].tid = 100 + i;
+		snprintf(blocked[i].func, sizeof(blocked[i].func), "%s", fn);
+		blocked[i].elapsed_ns = (ms - i) * 1000000ULL;
+	}
+	ps->blocked = blocked;
+	ps->nblocked = n;
+}
+
+/*
+ * Long-blocking calls warn from max(GOMAXPROCS, min_blocked) of them: a
+ * producer's one slow metadata call, or a slow DNS lookup, is ok.
+ */
 static void test_long_blocking(void **state)
 {
-	struct blocked_snap blocked[2] = {
-		{ .tid = 77, .func = "cgs_block_ms", .elapsed_ns = 2500000000ULL },
-		{ .tid = 78, .func = "cgs_block_ms", .elapsed_ns = 1100000000ULL },
-	};
+	struct blocked_snap blocked[8];
 	struct proc_snap ps = calm();
 
-	ps.blocked = blocked;
-	ps.nblocked = 2;
-	ps.inflight = 2; /* == GOMAXPROCS */
+	block(&ps, blocked, 1, "rd_kafka_metadata", 2500);
+	ps.inflight = 2; /* == GOMAXPROCS: still only one slow call */
+	assert_int_equal(eval(&ps), VERDICT_OK);
+	block(&ps, blocked, 3, "getaddrinfo", 3000);
+	ps.inflight = 3;
+	assert_int_equal(eval(&ps), VERDICT_OK); /* below min_blocked (4) */
+	block(&ps, blocked, 4, "getaddrinfo", 3000);
+	ps.inflight = 4;
 	assert_int_equal(eval(&ps), VERDICT_WARNING);
 	assert_verdict(&ps, VERDICT_WARNING, 1,
-		       "2 calls blocked in C longer than the threshold (longest 2.5 s in cgs_block_ms); "
-		       "2 threads in C, GOMAXPROCS 2");
-	ps.inflight = 1; /* a P is free: Go code still runs */
+		       "4 calls blocked in C longer than the threshold, 4 of them in getaddrinfo "
+		       "(longest 3.0 s in getaddrinfo); 4 threads in C, GOMAXPROCS 2");
+	/* GOMAXPROCS 8: eight are needed */
+	ps.gomaxprocs = 8;
+	block(&ps, blocked, 7, "sqlite3_step", 1500);
 	assert_int_equal(eval(&ps), VERDICT_OK);
-	assert_verdict(&ps, VERDICT_OK, 0);
-	ps.inflight = 2;
-	ps.nblocked = 0;
+	block(&ps, blocked, 8, "sqlite3_step", 1500);
+	blocked[0].elapsed_ns = 9000000000ULL;
+	snprintf(blocked[0].func, sizeof(blocked[0].func), "getaddrinfo");
+	assert_int_equal(eval(&ps), VERDICT_WARNING);
+	assert_verdict(&ps, VERDICT_WARNING, 1,
+		       "8 calls blocked in C longer than the threshold, 7 of them in sqlite3_step "
+		       "(longest 9.0 s in getaddrinfo)");
+}
+
+/* Threads C libraries start are not the runtime's: with the Ms known, they count alone. */
+static void test_go_threads(void **state)
+{
+	struct proc_snap ps = calm();
+
+	ps.max_threads = 1000;
+	ps.threads.current = 900; /* a C library's pool of 880 threads */
+	ps.threads.go = 20;
+	assert_int_equal(eval(&ps), VERDICT_OK);
+	ps.threads.go = 800;
+	assert_int_equal(eval(&ps), VERDICT_CRITICAL);
+	assert_verdict(&ps, VERDICT_CRITICAL, 1, "800 Go threads: 80% of the thread limit 1000");
+	ps.threads.go = 500;
+	assert_int_equal(eval(&ps), VERDICT_WARNING);
+	assert_verdict(&ps, VERDICT_WARNING, 1, "500 Go threads: 50%");
+	ps.threads.go = 499;
 	assert_int_equal(eval(&ps), VERDICT_OK);
 }
 
 /* An unknown GOMAXPROCS (-1, or 0) counts as 1. */
 static void test_unknown_gomaxprocs(void **state)
 {
-	struct blocked_snap blocked = { .tid = 9, .func = "getaddrinfo", .elapsed_ns = 3000000000ULL };
+	struct blocked_snap blocked[4];
 	struct proc_snap ps = calm();
 
 	ps.gomaxprocs = -1;
-	ps.blocked = &blocked;
-	ps.nblocked = 1;
-	assert_int_equal(eval(&ps), VERDICT_OK); /* nothing in C */
-	ps.inflight = 1;
+	block(&ps, blocked, 4, "getaddrinfo", 3000);
+	ps.inflight = 4;
 	assert_int_equal(eval(&ps), VERDICT_WARNING);
-	assert_verdict(&ps, VERDICT_WARNING, 1, "in getaddrinfo); 1 threads in C, GOMAXPROCS 1");
+	assert_verdict(&ps, VERDICT_WARNING, 1, "in getaddrinfo); 4 threads in C, GOMAXPROCS 1");
 	ps.gomaxprocs = 0;
 	ps.nblocked = 0;
+	ps.inflight = 1;
 	ps.threads.growth_per_s = 1;
 	assert_int_equal(eval(&ps), VERDICT_WARNING);
 	assert_verdict(&ps, VERDICT_WARNING, 1, "1 threads in C calls (GOMAXPROCS 1)");
@@ -284,18 +328,17 @@ static void test_assumed_limit(void **state)
 /* Every rule at once: the critical reasons come before the warnings. */
 static void test_most_severe_first(void **state)
 {
-	struct blocked_snap blocked = { .tid = 5, .func = "cgs_block_ms", .elapsed_ns = 1500000000ULL };
+	struct blocked_snap blocked[4];
 	struct proc_snap ps = calm();
 
 	ps.max_threads = 100;
 	ps.threads.current = 80; /* critical */
 	ps.inflight = 4;
 	ps.threads.growth_per_s = 10; /* 2 s to the limit: critical; growing: warning */
-	ps.blocked = &blocked;
-	ps.nblocked = 1; /* warning */
+	block(&ps, blocked, 4, "cgs_block_ms", 1500); /* warning */
 	assert_int_equal(eval(&ps), VERDICT_CRITICAL);
 	assert_verdict(&ps, VERDICT_CRITICAL, 4, "80 OS threads: 80% of the thread limit 100",
-		       "is reached in 2 s", "threads growing by 10.0/s", "1 calls blocked in C");
+		       "is reached in 2 s", "Go threads growing by 10.0/s", "4 calls blocked in C");
 
 	/* a thread-count warning with a critical growth */
 	ps.max_threads = 1000;
@@ -304,7 +347,8 @@ static void test_most_severe_first(void **state)
 	ps.nblocked = 0;
 	assert_int_equal(eval(&ps), VERDICT_CRITICAL);
 	assert_verdict(&ps, VERDICT_CRITICAL, 3, "is reached in 200 s",
-		       "600 OS threads: 60% of the thread limit 1000", "threads growing by 2.0/s");
+		       "600 OS threads: 60% of the thread limit 1000",
+		       "Go threads growing by 2.0/s");
 
 	/* and back: nothing of it is kept once the process calms down */
 	ps.threads.current = 10;
@@ -411,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_saturation_and_growth),
 		cmocka_unit_test(test_eta),
 		cmocka_unit_test(test_long_blocking),
+		cmocka_unit_test(test_go_threads),
 		cmocka_unit_test(test_unknown_gomaxprocs),
 		cmocka_unit_test(test_assumed_limit),
 		cmocka_unit_test(test_most_severe_first),

@@ -1,0 +1,86 @@
+/* fstats.c - reads the BPF per-function stats map: one process's entries or all, CPUs summed. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cgoscope.skel.h"
+#include "estimate.h"
+#include "fstats.h"
+
+static void sum_cpus(const struct cgoscope_func_stats *vals, int ncpu,
+		     struct cgoscope_func_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (int c = 0; c < ncpu; c++) {
+		sum->count += vals[c].count;
+		sum->sum_ns += vals[c].sum_ns;
+		if (vals[c].max_ns > sum->max_ns)
+			sum->max_ns = vals[c].max_ns;
+		for (int b = 0; b < CGOSCOPE_NBUCKETS; b++)
+			sum->buckets[b] += vals[c].buckets[b];
+	}
+}
+
+int fstats__for_each(struct cgoscope_bpf *skel, __u32 tgid, fstats_fn fn, void *ctx)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.stats), ret = 0;
+	struct cgoscope_func_key key, next;
+	struct cgoscope_func_stats *vals, sum;
+	bool first = true;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	while (!ret && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		key = next;
+		first = false;
+		if ((tgid && key.tgid != tgid) || bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		sum_cpus(vals, ncpu, &sum);
+		ret = fn(&key, &sum, ctx);
+	}
+	free(vals);
+	return ret;
+}
+
+struct counts {
+	struct est_count *v;
+	size_t n, cap;
+};
+
+static int add_count(const struct cgoscope_func_key *key, const struct cgoscope_func_stats *sum,
+		     void *ctx)
+{
+	struct counts *c = ctx;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct est_count *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n].fn = key->fn;
+	c->v[c->n++].n = sum->count;
+	return 0;
+}
+
+int fstats__counts(struct cgoscope_bpf *skel, __u32 tgid, struct est_count **out, size_t *n)
+{
+	struct counts c = { 0 };
+	int err = fstats__for_each(skel, tgid, add_count, &c);
+
+	if (err) {
+		free(c.v);
+		return err;
+	}
+	*out = c.v;
+	*n = c.n;
+	return 0;
+}

@@ -1,0 +1,109 @@
+/* target.h - one traced process: its probes, sampling clock, governor and estimates. */
+#ifndef CGOSCOPE_TARGET_H
+#define CGOSCOPE_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "cgoscope.h"
+#include "estimate.h"
+#include "governor.h"
+#include "gort.h"
+#include "mwatch.h"
+#include "pause.h"
+#include "probes.h"
+#include "sampling.h"
+#include "snapshot.h"
+#include "threadhist.h"
+
+struct cgoscope_bpf;
+
+/* A Go binary some traced processes run (shared by them): what was read off it. */
+struct binary {
+	dev_t dev;
+	ino_t ino;
+	char path[64]; /* /proc/PID/exe of the process that brought it */
+	struct gobin *gb;
+	struct cnames *cn;
+	struct probe_plan plan;
+	struct gort_addrs rt; /* runtime settings to read from each process */
+	int refs;
+};
+
+/* A traced process. */
+struct target {
+	pid_t pid;
+	pid_t nspid;
+	__u64 start_time; /* clock ticks after boot: tells a reused PID apart */
+	char comm[CGOSCOPE_COMM_LEN];
+	char exe[SNAP_PATH_LEN];
+	char container_id[80];
+	char path[32]; /* /proc/PID/exe: where its probes attach */
+	__u64 bias; /* runtime address - link address (PIE) */
+	struct binary *bin;
+	struct probe_links links; /* its cgo probes, while on */
+	struct probe_links spawn; /* the runtime's thread start: threads it makes are Go's */
+	bool on; /* probes attached and recording */
+	__s64 threads_base; /* threads at attach minus the kernel's delta then */
+	struct gort_values rt; /* runtime settings, as last read */
+	struct threadhist hist; /* its Go threads over time */
+	struct mwatch mw; /* the runtime's view: exact totals, Ms in C */
+	struct gort_m *gov_ms; /* the M list at the governor's last reading (busy threads) */
+	size_t gov_nms;
+	struct cgoscope_cfg cfg; /* what the BPF side was told about it */
+	__u32 slot; /* its settings and counters in the BPF maps (slots.h) */
+	struct pause pause; /* threads in C when its probes last paused (pause.h) */
+	struct sampling clock; /* when its probes were on (the sampling ratio) */
+	struct gov_proc gov; /* the governor's state */
+	struct estimate est; /* per-function estimates of the calls made */
+	enum verdict worst; /* the worst verdict seen */
+	char worst_reason[SNAP_REASON_LEN];
+	bool exited;
+};
+
+/*
+ * Attaches tg's probes and lets the BPF side record it under a new
+ * generation: the end of a pause (pause.h) first, then the threads the
+ * runtime shows in C are marked (their leaves come without an enter), the
+ * estimate's open span is closed, and the clock runs on from now. The first
+ * time (tg->clock started off, never switched), the runtime's count read
+ * then becomes the base of its exact totals. A no-op when they are on.
+ * Returns 0, -ESRCH when tg has exited, or the attach's -errno (then nothing
+ * changed).
+ */
+int target__probes_on(struct cgoscope_bpf *skel, struct target *tg, double now);
+
+/*
+ * Stops the BPF side recording tg and detaches its probes: the pause begins
+ * (pause.h), the estimate's span opens with the calls traced since the last
+ * mark as its mix, the clock stops running on at now. A no-op when off.
+ */
+void target__probes_off(struct cgoscope_bpf *skel, struct target *tg, double now);
+
+/*
+ * One governor tick for tg (governor.h): measures (probe hits; the M list
+ * too unless it is traced in full), decides, and applies the decision:
+ * probes on or off, marks of the per-function counts. per_call_ns is the
+ * calibrated cost of its placement. Logs changes on stderr when o->verbose.
+ * Does nothing for an exited process.
+ */
+void target__govern(struct cgoscope_bpf *skel, struct target *tg, const struct governor_opts *o,
+		    double per_call_ns, double now);
+
+/*
+ * The process has exited (at now): its clock stops, its probes go. Its data
+ * stays readable.
+ */
+void target__exited(struct cgoscope_bpf *skel, struct target *tg, double now);
+
+/*
+ * Calls made and not seen by the probes, as of the runtime's count in tg->mw
+ * and the probe hits `enters`: the estimate's `untraced`.
+ */
+__u64 target__untraced(const struct target *tg, __u64 enters);
+
+/* Frees what tg holds (not the binary). */
+void target__free(struct target *tg);
+
+#endif /* CGOSCOPE_TARGET_H */
