@@ -518,6 +518,64 @@ static void test_magic_search(void **state)
 	}
 }
 
+/* The nm symbol at the address of the C function getaddrinfo's _C2func_ trampoline. */
+static const struct nm_sym *getaddrinfo_sym(const struct nm *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++) {
+		const char *n = nm->syms[i].name;
+
+		if (!strncmp(n, "_cgo_", 5) && strstr(n, "_C2func_getaddrinfo"))
+			return &nm->syms[i];
+	}
+	fail_msg("no _cgo_<hash>_C2func_getaddrinfo in go tool nm");
+	return NULL;
+}
+
+static int no_section_sym(const struct gobin_func *fn, void *ctx)
+{
+	if (strstr(fn->name, "(.") && fn->name[strlen(fn->name) - 1] == ')')
+		fail_msg("section symbol %s listed as a function", fn->name);
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/*
+ * Go's internal linking leaves section symbols of host objects (net(.text))
+ * where C functions start; gobin lists none, func_at finds the C function.
+ */
+static void test_section_symbols(void **state)
+{
+	const char *names[] = { "go126-std", "go126-std-pie", "go119-std" };
+	const struct nm_sym *c, *at;
+	struct gobin_func fn;
+	struct gobin *gb;
+	size_t i, n, sections = 0, listed = 0, j;
+	struct nm nm;
+
+	for (i = 0; i < 3; i++) {
+		if (!testbin__present(names[i]))
+			continue;
+		testbin__nm_load(&nm, names[i]);
+		c = getaddrinfo_sym(&nm);
+		n = testbin__nm_at(&nm, c->addr, &at);
+		for (j = sections = 0; j < n; j++)
+			sections += !strcmp(at[j].name, "net(.text)");
+		assert_int_equal(sections, 1);
+		gb = testbin__open(names[i]);
+		assert_int_equal(gobin__func_at(gb, c->addr, &fn), 0);
+		assert_string_equal(fn.name, c->name);
+		listed = 0;
+		assert_int_equal(gobin__for_each_func_at(gb, c->addr, no_section_sym, &listed), 0);
+		assert_int_equal(listed, n - sections);
+		assert_int_equal(gobin__for_each_func(gb, no_section_sym, &listed), 0);
+		assert_int_equal(gobin__find_data(gb, "runtime/cgo(.bss)", &fn.addr), -ENOENT);
+		gobin__close(gb);
+		testbin__nm_free(&nm);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -526,7 +584,7 @@ int main(void)
 		cmocka_unit_test(test_for_each_stops), cmocka_unit_test(test_cfunc_stripped),
 		cmocka_unit_test(test_addr_to_offset), cmocka_unit_test(test_find_data),
 		cmocka_unit_test(test_not_go),	       cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_magic_search),
+		cmocka_unit_test(test_magic_search),   cmocka_unit_test(test_section_symbols),
 	};
 
 	return cmocka_run_group_tests(tests, testbin__setup, NULL);
