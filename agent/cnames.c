@@ -8,7 +8,7 @@
 #include "gobin.h"
 #include "x86.h"
 
-#define WRAPPER_MAX_BYTES 512
+#define WRAPPER_MAX_BYTES 1024 /* runtime.main calls runtime.cgocall 0x220 bytes in */
 
 struct cname {
 	__u64 addr;
@@ -22,41 +22,90 @@ struct cnames {
 	size_t n, cap;
 };
 
-int cnames__demangle(const char *sym, char *buf, size_t len)
+/* Past the "_Cfunc_" or "_C2func_" that p starts with, or NULL. */
+static const char *skip_mark(const char *p)
 {
-	static const char *const marks[] = { "_Cfunc_", "_C2func_" };
-	const char *p;
-
-	if (!strncmp(sym, "_cgo_", 5)) {
-		for (p = sym + 5; isxdigit((unsigned char)*p); p++)
-			;
-		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-			size_t m = strlen(marks[i]);
-
-			if (p > sym + 5 && *p == '_' && !strncmp(p, marks[i], m) && p[m]) {
-				snprintf(buf, len, "%s", p + m);
-				return 1;
-			}
-		}
-	}
-	snprintf(buf, len, "%s", sym);
-	return 0;
+	if (!strncmp(p, "_Cfunc_", 7))
+		return p + 7;
+	return strncmp(p, "_C2func_", 8) ? NULL : p + 8;
 }
 
-/* The C name a Go wrapper stands for: "net._C2func_getaddrinfo.abi0" gives "getaddrinfo". */
+/* NAME in "_cgo_<hex>_Cfunc_NAME" or "_cgo_<hex>_C2func_NAME" (a pointer into sym), or NULL. */
+static const char *cgo_suffix(const char *sym)
+{
+	const char *p = sym + 5, *name;
+
+	if (strncmp(sym, "_cgo_", 5))
+		return NULL;
+	while (isxdigit((unsigned char)*p))
+		p++;
+	name = p > sym + 5 ? skip_mark(p) : NULL;
+	return name && *name ? name : NULL;
+}
+
+int cnames__demangle(const char *sym, char *buf, size_t len)
+{
+	const char *name = cgo_suffix(sym);
+
+	snprintf(buf, len, "%s", name ? name : sym);
+	return name != NULL;
+}
+
+/*
+ * What users see for the C function of _cgo_<hex>_Cfunc_NAME. cgo's own C
+ * helpers are named for what they are: C.CString, C.CBytes and C.malloc call
+ * pkg._cgo_cmalloc, which hands _cgo_<hex>_Cfunc__Cmalloc (malloc, never NULL)
+ * to runtime.cgocall. No other helper goes through runtime.cgocall (cmd/cgo
+ * out.go, Go 1.19 to 1.26): GoString, GoStringN and GoBytes are Go code,
+ * _Cfunc__CMalloc is gccgo's (no runtime.cgocall there), C.free is libc's.
+ */
+static const char *shown_name(const char *name)
+{
+	return strcmp(name, "_Cmalloc") ? name : CNAMES_CGO_MALLOC;
+}
+
+/*
+ * Go functions other than cgo's wrappers that call runtime.cgocall, and the
+ * C function they hand it. A pattern starting with '.' is a package's
+ * function (any package), else a full name.
+ */
+static const struct {
+	const char *gofunc, *cname;
+} fixed_callers[] = {
+	{ "._cgo_cmalloc", "_Cmalloc" }, /* cgo's C.CString, C.CBytes, C.malloc */
+	{ "runtime.main", "x_cgo_notify_runtime_init_done" }, /* once, at start */
+};
+
+/* True when the first n bytes of gofunc are pattern, or end with it when it starts with '.'. */
+static bool is_caller(const char *gofunc, size_t n, const char *pattern)
+{
+	size_t m = strlen(pattern);
+
+	return (n == m || (pattern[0] == '.' && n > m)) && !memcmp(gofunc + n - m, pattern, m);
+}
+
+/*
+ * The C name handed to runtime.cgocall by the Go function gofunc, from its
+ * name: "net._C2func_getaddrinfo.abi0" gives "getaddrinfo" (the NAME of
+ * _cgo_<hex>_C2func_NAME), "main._cgo_cmalloc" gives "_Cmalloc". Returns 0,
+ * or -ENOENT for other functions.
+ */
 static int wrapper_name(const char *gofunc, char *buf, size_t len)
 {
-	const char *p = strstr(gofunc, "._Cfunc_");
-	size_t skip = 8;
+	const char *p, *name = NULL;
+	size_t i, n = strlen(gofunc);
 	char *dot;
 
-	if (!p) {
-		p = strstr(gofunc, "._C2func_");
-		skip = 9;
-	}
-	if (!p || !p[skip])
+	for (p = strstr(gofunc, "._"); p && !name; p = strstr(p + 1, "._"))
+		name = skip_mark(p + 1);
+	if (n > 5 && !strcmp(gofunc + n - 5, ".abi0"))
+		n -= 5;
+	for (i = 0; !name && i < sizeof(fixed_callers) / sizeof(fixed_callers[0]); i++)
+		if (is_caller(gofunc, n, fixed_callers[i].gofunc))
+			name = fixed_callers[i].cname;
+	if (!name || !*name || *name == '.')
 		return -ENOENT;
-	snprintf(buf, len, "%s", p + skip);
+	snprintf(buf, len, "%s", name);
 	dot = strchr(buf, '.'); /* ".abi0" */
 	if (dot)
 		*dot = '\0';
@@ -173,17 +222,35 @@ size_t cnames__wrapped(const struct cnames *cn)
 	return cn->n;
 }
 
+/* The symbols that start at one address: the first cgo C function, the first other one. */
+struct syms_at {
+	const char *cgo, *other;
+};
+
+static int pick_sym(const struct gobin_func *fn, void *ctx)
+{
+	struct syms_at *at = ctx;
+
+	at->cgo = cgo_suffix(fn->name);
+	if (!at->other && !at->cgo)
+		at->other = fn->name;
+	return at->cgo != NULL;
+}
+
 void cnames__name(const struct cnames *cn, __u64 addr, char *buf, size_t len)
 {
-	struct cname key = { .addr = addr }, *hit;
-	struct gobin_func fn;
+	struct cname key = { .addr = addr }, *hit = NULL;
+	struct syms_at at = { 0 };
 
-	if (!gobin__func_at(cn->gb, addr, &fn) && fn.addr == addr && fn.name &&
-	    (cnames__demangle(fn.name, buf, len) || !gobin__stripped(cn->gb)))
-		return;
-	hit = cn->n ? bsearch(&key, cn->v, cn->n, sizeof(*cn->v), cmp_cname) : NULL;
-	if (hit)
-		snprintf(buf, len, "%s", hit->name);
+	gobin__for_each_func_at(cn->gb, addr, pick_sym, &at);
+	if (!at.cgo && cn->n)
+		hit = bsearch(&key, cn->v, cn->n, sizeof(*cn->v), cmp_cname);
+	if (at.cgo)
+		snprintf(buf, len, "%s", shown_name(at.cgo));
+	else if (hit)
+		snprintf(buf, len, "%s", shown_name(hit->name));
+	else if (at.other)
+		snprintf(buf, len, "%s", at.other);
 	else
 		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
 }

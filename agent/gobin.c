@@ -64,11 +64,28 @@ static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
 	return p;
 }
 
+/*
+ * Go's internal linker names each section of a host (C) object after the
+ * package that brought it: "net(.text)", "runtime/cgo(.text.unlikely)",
+ * "os/user(.bss)". Such a symbol spans a section, not one function or
+ * variable, and often starts where a C function does: gobin keeps none.
+ */
+static bool section_symbol(const char *name)
+{
+	const char *open = strstr(name, "(.");
+	size_t n = strlen(name);
+
+	return open && open > name && name[n - 1] == ')' && !strchr(open + 1, '(');
+}
+
 static int add_func(struct gobin *gb, const char *name, __u64 addr, __u64 size, int src,
 		    bool is_asm)
 {
-	struct func_ent *f = grow(gb->funcs, &gb->funcs_cap, gb->nfuncs, sizeof(*f));
+	struct func_ent *f;
 
+	if (section_symbol(name))
+		return 0;
+	f = grow(gb->funcs, &gb->funcs_cap, gb->nfuncs, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 	gb->funcs = f;
@@ -78,8 +95,11 @@ static int add_func(struct gobin *gb, const char *name, __u64 addr, __u64 size, 
 
 static int add_data(struct gobin *gb, const char *name, __u64 addr, __u64 size)
 {
-	struct gobin_func *d = grow(gb->data, &gb->data_cap, gb->ndata, sizeof(*d));
+	struct gobin_func *d;
 
+	if (section_symbol(name))
+		return 0;
+	d = grow(gb->data, &gb->data_cap, gb->ndata, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	gb->data = d;
@@ -676,18 +696,26 @@ static const struct func_ent *best_at(const struct gobin *gb, size_t i, size_t *
 	return best;
 }
 
-int gobin__func_at(const struct gobin *gb, __u64 addr, struct gobin_func *fn)
+/* Index of the first function that starts above addr (nfuncs when none does). */
+static size_t first_above(const struct gobin *gb, __u64 addr)
 {
-	const struct func_ent *f, *prev;
-	size_t lo = 0, hi = gb->nfuncs, mid, first;
+	size_t lo = 0, hi = gb->nfuncs, mid;
 
-	while (lo < hi) { /* first entry above addr */
+	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (gb->funcs[mid].fn.addr <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+int gobin__func_at(const struct gobin *gb, __u64 addr, struct gobin_func *fn)
+{
+	const struct func_ent *f, *prev;
+	size_t lo = first_above(gb, addr), first;
+
 	if (!lo)
 		return -ENOENT;
 	f = best_at(gb, lo - 1, &first);
@@ -709,6 +737,22 @@ int gobin__for_each_func(const struct gobin *gb, int (*cb)(const struct gobin_fu
 	int err;
 
 	for (i = 0; i < gb->nfuncs; i++) {
+		err = cb(&gb->funcs[i].fn, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int gobin__for_each_func_at(const struct gobin *gb, __u64 addr,
+			    int (*cb)(const struct gobin_func *fn, void *ctx), void *ctx)
+{
+	size_t i = first_above(gb, addr);
+	int err;
+
+	while (i > 0 && gb->funcs[i - 1].fn.addr == addr) /* back to the first one at addr */
+		i--;
+	for (; i < gb->nfuncs && gb->funcs[i].fn.addr == addr; i++) {
 		err = cb(&gb->funcs[i].fn, ctx);
 		if (err)
 			return err;

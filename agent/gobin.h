@@ -16,6 +16,12 @@ struct gobin_func {
 };
 
 /*
+ * Functions and data symbols never include the section symbols that Go's
+ * internal linker makes for host objects ("net(.text)", "runtime/cgo(.bss)"):
+ * they span a whole section and would hide the C function at their start.
+ */
+
+/*
  * Opens the ELF file at path (use /proc/PID/exe for a running process) and
  * indexes its functions. Returns NULL and sets errno: ENOENT/EACCES from
  * open(2), ENOEXEC when the file is not a well-formed 64-bit ELF. A non-Go
@@ -65,8 +71,20 @@ bool gobin__is_pie(const struct gobin *gb);
 /* Finds a function by exact name. Returns 0, or -ENOENT. */
 int gobin__find_func(const struct gobin *gb, const char *name, struct gobin_func *fn);
 
-/* Finds the function containing addr. Returns 0, or -ENOENT. */
+/*
+ * Finds the function containing addr; of several that start at one address,
+ * the largest (symtab before pclntab). Returns 0, or -ENOENT.
+ */
 int gobin__func_at(const struct gobin *gb, __u64 addr, struct gobin_func *fn);
+
+/*
+ * Calls cb for every function that starts exactly at addr (symbols may share
+ * an address: aliases, runtime.text), in gobin's order. Stops early and
+ * returns cb's value when it is non-zero; returns 0 after the last one, and
+ * when no function starts at addr.
+ */
+int gobin__for_each_func_at(const struct gobin *gb, __u64 addr,
+			    int (*cb)(const struct gobin_func *fn, void *ctx), void *ctx);
 
 /*
  * Calls cb for every function (symtab functions when present, plus Go

@@ -1,5 +1,5 @@
 #!/bin/sh
-# make_testbins.sh - builds the Go binaries that test_gobin reads, with the toolchains' own answers.
+# make_testbins.sh - the Go binaries test_gobin and test_cnames read, with the toolchains' answers.
 #
 # Usage: tests/unit/make_testbins.sh [DIR]   (default $CGOSCOPE_TESTBIN_DIR or .output/testbin)
 #
@@ -37,14 +37,24 @@ CGO_ENABLED=1 build "$GO" go126-cgo-stripped cgohello -ldflags='-s -w'
 CGO_ENABLED=1 build "$GO" go126-cgo-pie cgohello -buildmode=pie
 CGO_ENABLED=1 build "$GO" go126-cgo-pie-stripped cgohello -buildmode=pie -ldflags='-s -w'
 CGO_ENABLED=0 build "$GO" go126-nocgo nocgo
+# stdcgo: cgo from the standard library only, which Go links internally by default
+# (host objects leave section symbols such as net(.text) in .symtab); then external linking.
+CGO_ENABLED=1 build "$GO" go126-std stdcgo -tags netcgo
+CGO_ENABLED=1 build "$GO" go126-std-stripped stdcgo -tags netcgo -ldflags='-s -w'
+CGO_ENABLED=1 build "$GO" go126-std-ext stdcgo -tags netcgo -ldflags=-linkmode=external
+CGO_ENABLED=1 build "$GO" go126-std-ext-stripped stdcgo -tags netcgo -ldflags='-linkmode=external -s -w'
+CGO_ENABLED=1 build "$GO" go126-std-pie stdcgo -tags netcgo -buildmode=pie
+CGO_ENABLED=1 build "$GO" go126-std-pie-stripped stdcgo -tags netcgo -buildmode=pie -ldflags='-s -w'
 
 rm -f "$OUT"/go119-*
 if [ -x "$GO119" ]; then
 	CGO_ENABLED=1 build "$GO119" go119-cgo cgohello
 	CGO_ENABLED=1 build "$GO119" go119-cgo-stripped cgohello -ldflags='-s -w'
+	CGO_ENABLED=1 build "$GO119" go119-std stdcgo -tags netcgo
+	CGO_ENABLED=1 build "$GO119" go119-std-stripped stdcgo -tags netcgo -ldflags='-s -w'
 else
 	echo "********************************************************************" >&2
-	echo "SKIP: $GO119 not found; test_gobin will skip the Go 1.19 binaries." >&2
+	echo "SKIP: $GO119 not found; test_gobin and test_cnames will skip the Go 1.19 binaries." >&2
 	echo "********************************************************************" >&2
 fi
 

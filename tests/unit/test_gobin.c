@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "gobin.h"
+#include "testbin.h"
 
 struct testbin {
 	const char *name;
@@ -31,139 +32,17 @@ static const struct testbin bins[] = {
 	{ "go126-nocgo", "go126-nocgo", "example.com/nocgo", false, false, false },
 	{ "go119-cgo", "go119-cgo", "example.com/cgohello", true, false, false },
 	{ "go119-cgo-stripped", "go119-cgo", "example.com/cgohello", true, true, false },
+	{ "go126-std", "go126-std", "example.com/stdcgo", true, false, false },
+	{ "go126-std-stripped", "go126-std", "example.com/stdcgo", true, true, false },
+	{ "go126-std-ext", "go126-std-ext", "example.com/stdcgo", true, false, false },
+	{ "go126-std-ext-stripped", "go126-std-ext", "example.com/stdcgo", true, true, false },
+	{ "go126-std-pie", "go126-std-pie", "example.com/stdcgo", true, false, true },
+	{ "go126-std-pie-stripped", "go126-std-pie", "example.com/stdcgo", true, true, true },
+	{ "go119-std", "go119-std", "example.com/stdcgo", true, false, false },
+	{ "go119-std-stripped", "go119-std", "example.com/stdcgo", true, true, false },
 };
 
 #define NBINS (sizeof(bins) / sizeof(bins[0]))
-
-struct nm_sym {
-	__u64 addr;
-	char type;
-	char *name;
-};
-
-struct nm {
-	struct nm_sym *syms;
-	size_t n;
-};
-
-static const char *dir(void)
-{
-	const char *d = getenv("CGOSCOPE_TESTBIN_DIR");
-
-	return d && *d ? d : ".output/testbin";
-}
-
-static char *path_of(const char *name, const char *suffix)
-{
-	char *p;
-
-	assert_true(asprintf(&p, "%s/%s%s", dir(), name, suffix) > 0);
-	return p;
-}
-
-static bool exists(const char *name, const char *suffix)
-{
-	char *p = path_of(name, suffix);
-	bool ok = !access(p, R_OK);
-
-	free(p);
-	return ok;
-}
-
-static void *slurp(const char *path, size_t *len)
-{
-	struct stat st;
-	void *buf;
-	int fd = open(path, O_RDONLY);
-
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc(st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, st.st_size), st.st_size);
-	close(fd);
-	((char *)buf)[st.st_size] = '\0';
-	*len = st.st_size;
-	return buf;
-}
-
-static struct gobin *open_bin(const char *name)
-{
-	char *p = path_of(name, "");
-	struct gobin *gb = gobin__open(p);
-
-	if (!gb)
-		fail_msg("gobin__open(%s): %s", p, strerror(errno));
-	free(p);
-	return gb;
-}
-
-/* Skips the Go 1.19 builds when make_testbins.sh found no Go 1.19. */
-static bool present(const struct testbin *b)
-{
-	if (exists(b->name, ""))
-		return true;
-	if (strncmp(b->name, "go119", 5))
-		fail_msg("%s/%s missing: run tests/unit/make_testbins.sh", dir(), b->name);
-	print_message("SKIP %s (Go 1.19 not installed)\n", b->name);
-	return false;
-}
-
-static int cmp_nm(const void *a, const void *b)
-{
-	const struct nm_sym *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-/* Loads `go tool nm` output ("  479620 t runtime.cgocall"), sorted by address. */
-static void nm_load(struct nm *nm, const char *name)
-{
-	char *p = path_of(name, ".nm"), line[4096], sym[4096];
-	unsigned long long addr;
-	FILE *f = fopen(p, "r");
-	size_t cap = 0;
-	char type;
-
-	assert_non_null(f);
-	memset(nm, 0, sizeof(*nm));
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %4095[^\n]", &addr, &type, sym) != 3)
-			continue;
-		if (nm->n == cap) {
-			cap = cap ? 2 * cap : 1024;
-			nm->syms = realloc(nm->syms, cap * sizeof(*nm->syms));
-			assert_non_null(nm->syms);
-		}
-		nm->syms[nm->n++] = (struct nm_sym){ addr, type, strdup(sym) };
-	}
-	fclose(f);
-	free(p);
-	qsort(nm->syms, nm->n, sizeof(*nm->syms), cmp_nm);
-	assert_true(nm->n > 1000);
-}
-
-static void nm_free(struct nm *nm)
-{
-	size_t i;
-
-	for (i = 0; i < nm->n; i++)
-		free(nm->syms[i].name);
-	free(nm->syms);
-}
-
-static bool nm_find(const struct nm *nm, const char *name, __u64 *addr)
-{
-	size_t i;
-
-	for (i = 0; i < nm->n; i++) {
-		if (!strcmp(nm->syms[i].name, name)) {
-			*addr = nm->syms[i].addr;
-			return true;
-		}
-	}
-	return false;
-}
 
 /* pclntab names may hold U+00B7 where the symbol table has '.' (type:.eq.T·7). */
 static void dot_name(char *dst, const char *src, size_t size)
@@ -200,38 +79,16 @@ static bool same_name(const char *pcln, const char *sym, size_t len)
 /* True when nm has name (or name.abi0: pclntab drops the ABI suffix) at addr. */
 static bool nm_has(const struct nm *nm, const char *name, __u64 addr)
 {
-	struct nm_sym key = { .addr = addr },
-		      *s = bsearch(&key, nm->syms, nm->n, sizeof(key), cmp_nm);
+	const struct nm_sym *s;
 	char want[4096];
-	size_t len;
+	size_t i, n = testbin__nm_at(nm, addr, &s);
 
-	if (!s)
-		return false;
 	dot_name(want, name, sizeof(want));
-	len = strlen(want);
-	while (s > nm->syms && s[-1].addr == addr)
-		s--;
-	for (; s < nm->syms + nm->n && s->addr == addr; s++) {
-		if (same_name(want, s->name, len))
+	for (i = 0; i < n; i++) {
+		if (same_name(want, s[i].name, strlen(want)))
 			return true;
 	}
 	return false;
-}
-
-static int group_setup(void **state)
-{
-	char *stamp = path_of(".stamp", "");
-
-	if (access(stamp, R_OK)) {
-		fprintf(stderr,
-			"test_gobin: %s missing; run tests/unit/make_testbins.sh %s "
-			"(or `make unit`)\n",
-			stamp, dir());
-		free(stamp);
-		return -1;
-	}
-	free(stamp);
-	return 0;
 }
 
 static void test_parse_release(void **state)
@@ -271,13 +128,13 @@ static void test_build_info(void **state)
 	for (i = 0; i < NBINS; i++) {
 		const struct testbin *b = &bins[i];
 
-		if (!present(b))
+		if (!testbin__present(b->name))
 			continue;
-		p = path_of(b->name, ".version");
-		want = slurp(p, &len);
+		p = testbin__path(b->name, ".version");
+		want = testbin__slurp(p, &len);
 		free(p);
 		want[strcspn(want, "\n")] = '\0';
-		gb = open_bin(b->name);
+		gb = testbin__open(b->name);
 		assert_non_null(gobin__go_version(gb));
 		assert_string_equal(gobin__go_version(gb), want);
 		assert_string_equal(gobin__go_module(gb), b->module);
@@ -305,11 +162,11 @@ static void test_cgocall(void **state)
 	for (i = 0; i < NBINS; i++) {
 		const struct testbin *b = &bins[i];
 
-		if (!present(b))
+		if (!testbin__present(b->name))
 			continue;
-		nm_load(&nm, b->twin);
-		assert_true(nm_find(&nm, "runtime.cgocall", &want));
-		gb = open_bin(b->name);
+		testbin__nm_load(&nm, b->twin);
+		assert_true(testbin__nm_find(&nm, "runtime.cgocall", &want));
+		gb = testbin__open(b->name);
 		assert_int_equal(gobin__find_func(gb, "runtime.cgocall", &fn), 0);
 		assert_int_equal(fn.addr, want);
 		assert_true(fn.size > 16);
@@ -320,12 +177,12 @@ static void test_cgocall(void **state)
 		assert_string_equal(at.name, "runtime.cgocall");
 		assert_int_equal(gobin__func_at(gb, 0, &at), -ENOENT);
 		/* The assembly body, not its ABI wrapper of the same name in .gopclntab. */
-		assert_true(nm_find(&nm, "runtime.asmcgocall.abi0", &want));
+		assert_true(testbin__nm_find(&nm, "runtime.asmcgocall.abi0", &want));
 		assert_int_equal(gobin__find_func(gb, "runtime.asmcgocall", &fn), 0);
 		assert_int_equal(fn.addr, want);
 		assert_int_equal(gobin__find_func(gb, "no.such.function", &fn), -ENOENT);
 		gobin__close(gb);
-		nm_free(&nm);
+		testbin__nm_free(&nm);
 	}
 }
 
@@ -357,17 +214,17 @@ static void test_all_funcs_match_nm(void **state)
 	for (i = 0; i < NBINS; i++) {
 		const struct testbin *b = &bins[i];
 
-		if (!present(b))
+		if (!testbin__present(b->name))
 			continue;
-		nm_load(&nm, b->twin);
-		gb = open_bin(b->name);
+		testbin__nm_load(&nm, b->twin);
+		gb = testbin__open(b->name);
 		c = (struct check_ctx){ &nm, 0, 0 };
 		assert_int_equal(gobin__for_each_func(gb, check_func, &c), 0);
 		print_message("%s: %zu functions\n", b->name, c.n);
 		assert_true(c.n > 1000);
 		assert_int_equal(c.bad, 0);
 		gobin__close(gb);
-		nm_free(&nm);
+		testbin__nm_free(&nm);
 	}
 }
 
@@ -378,7 +235,7 @@ static int stop_at_3(const struct gobin_func *fn, void *ctx)
 
 static void test_for_each_stops(void **state)
 {
-	struct gobin *gb = open_bin("go126-cgo");
+	struct gobin *gb = testbin__open("go126-cgo");
 	int n = 0;
 
 	assert_int_equal(gobin__for_each_func(gb, stop_at_3, &n), 42);
@@ -396,11 +253,11 @@ static void test_cfunc_stripped(void **state)
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		if (!exists(names[i], "")) {
+		if (!testbin__exists(names[i], "")) {
 			print_message("SKIP %s\n", names[i]);
 			continue;
 		}
-		gb = open_bin(names[i]);
+		gb = testbin__open(names[i]);
 		assert_true(gobin__stripped(gb));
 		assert_int_equal(gobin__find_func(gb, "main._Cfunc_cgohello_add", &fn), 0);
 		assert_true(fn.addr && fn.size);
@@ -411,7 +268,7 @@ static void test_cfunc_stripped(void **state)
 /* Expected file offset of addr from the program headers, computed independently. */
 static __u64 expected_offset(const char *name, __u64 addr)
 {
-	char *p = path_of(name, "");
+	char *p = testbin__path(name, "");
 	int fd = open(p, O_RDONLY);
 	__u64 off = (__u64)-1;
 	GElf_Phdr ph;
@@ -446,15 +303,15 @@ static void test_addr_to_offset(void **state)
 	for (i = 0; i < NBINS; i++) {
 		const struct testbin *b = &bins[i];
 
-		if (!present(b))
+		if (!testbin__present(b->name))
 			continue;
-		gb = open_bin(b->name);
+		gb = testbin__open(b->name);
 		assert_int_equal(gobin__find_func(gb, "runtime.cgocall", &fn), 0);
 		assert_int_equal(gobin__addr_to_offset(gb, fn.addr, &off), 0);
 		assert_int_equal(off, expected_offset(b->name, fn.addr));
 		/* The bytes at that offset are the ones gobin__read returns. */
-		p = path_of(b->name, "");
-		file = slurp(p, &len);
+		p = testbin__path(b->name, "");
+		file = testbin__slurp(p, &len);
 		assert_int_equal(gobin__read(gb, fn.addr, code, sizeof(code)), 0);
 		assert_memory_equal(code, file + off, sizeof(code));
 		assert_int_equal(gobin__addr_to_offset(gb, ~0ULL, &off), -ENOENT);
@@ -467,7 +324,7 @@ static void test_addr_to_offset(void **state)
 
 static __u64 section_addr(const char *name, const char *section)
 {
-	char *p = path_of(name, "");
+	char *p = testbin__path(name, "");
 	int fd = open(p, O_RDONLY);
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
@@ -501,14 +358,14 @@ static void test_find_data(void **state)
 	size_t i;
 
 	for (i = 0; i < 4; i++) {
-		if (!exists(names[i], "")) {
+		if (!testbin__exists(names[i], "")) {
 			print_message("SKIP %s\n", names[i]);
 			continue;
 		}
-		nm_load(&nm, names[i]);
-		gb = open_bin(names[i]);
+		testbin__nm_load(&nm, names[i]);
+		gb = testbin__open(names[i]);
 		assert_int_equal(gobin__find_data(gb, "runtime.gomaxprocs", &addr), 0);
-		assert_true(nm_find(&nm, "runtime.gomaxprocs", &want));
+		assert_true(testbin__nm_find(&nm, "runtime.gomaxprocs", &want));
 		assert_int_equal(addr, want);
 		/* Every Go binary has runtime.iscgo, cgo or not. */
 		assert_int_equal(gobin__find_data(gb, "runtime.iscgo", &addr), 0);
@@ -517,16 +374,16 @@ static void test_find_data(void **state)
 		assert_int_equal(word, section_addr(names[i], ".gopclntab"));
 		assert_int_equal(gobin__find_data(gb, "no.such.var", &addr), -ENOENT);
 		gobin__close(gb);
-		nm_free(&nm);
+		testbin__nm_free(&nm);
 	}
-	gb = open_bin("go126-cgo-stripped");
+	gb = testbin__open("go126-cgo-stripped");
 	assert_int_equal(gobin__find_data(gb, "runtime.gomaxprocs", &addr), -ENOENT);
 	gobin__close(gb);
 }
 
 static void test_not_go(void **state)
 {
-	struct gobin *gb = open_bin("notgo");
+	struct gobin *gb = testbin__open("notgo");
 	struct gobin_func fn;
 	int major, minor;
 
@@ -575,10 +432,10 @@ static void test_malformed(void **state)
 {
 	size_t len, cuts[4], i;
 	unsigned char *file, *junk;
-	char *p = path_of("go126-cgo", "");
+	char *p = testbin__path("go126-cgo", "");
 	unsigned int seed = 1;
 
-	file = slurp(p, &len);
+	file = testbin__slurp(p, &len);
 	free(p);
 	cuts[0] = 100;
 	cuts[1] = 4096;
@@ -636,18 +493,18 @@ static void test_magic_search(void **state)
 	char *p;
 
 	for (i = 0; i < 3; i++) {
-		if (!exists(names[i], "")) {
+		if (!testbin__exists(names[i], "")) {
 			print_message("SKIP %s\n", names[i]);
 			continue;
 		}
-		p = path_of(names[i], "");
-		file = slurp(p, &len);
+		p = testbin__path(names[i], "");
+		file = testbin__slurp(p, &len);
 		free(p);
 		hide_section(file, len, ".gopclntab");
 		hide_section(file, len, ".go.buildinfo");
 		gb = gobin__open_mem(file, len);
 		assert_non_null(gb);
-		ref = open_bin(names[i]);
+		ref = testbin__open(names[i]);
 		assert_non_null(gobin__go_version(gb));
 		assert_string_equal(gobin__go_version(gb), gobin__go_version(ref));
 		assert_int_equal(gobin__find_func(ref, "runtime.cgocall", &want), 0);
@@ -661,6 +518,64 @@ static void test_magic_search(void **state)
 	}
 }
 
+/* The nm symbol at the address of the C function getaddrinfo's _C2func_ trampoline. */
+static const struct nm_sym *getaddrinfo_sym(const struct nm *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++) {
+		const char *n = nm->syms[i].name;
+
+		if (!strncmp(n, "_cgo_", 5) && strstr(n, "_C2func_getaddrinfo"))
+			return &nm->syms[i];
+	}
+	fail_msg("no _cgo_<hash>_C2func_getaddrinfo in go tool nm");
+	return NULL;
+}
+
+static int no_section_sym(const struct gobin_func *fn, void *ctx)
+{
+	if (strstr(fn->name, "(.") && fn->name[strlen(fn->name) - 1] == ')')
+		fail_msg("section symbol %s listed as a function", fn->name);
+	++*(size_t *)ctx;
+	return 0;
+}
+
+/*
+ * Go's internal linking leaves section symbols of host objects (net(.text))
+ * where C functions start; gobin lists none, func_at finds the C function.
+ */
+static void test_section_symbols(void **state)
+{
+	const char *names[] = { "go126-std", "go126-std-pie", "go119-std" };
+	const struct nm_sym *c, *at;
+	struct gobin_func fn;
+	struct gobin *gb;
+	size_t i, n, sections = 0, listed = 0, j;
+	struct nm nm;
+
+	for (i = 0; i < 3; i++) {
+		if (!testbin__present(names[i]))
+			continue;
+		testbin__nm_load(&nm, names[i]);
+		c = getaddrinfo_sym(&nm);
+		n = testbin__nm_at(&nm, c->addr, &at);
+		for (j = sections = 0; j < n; j++)
+			sections += !strcmp(at[j].name, "net(.text)");
+		assert_int_equal(sections, 1);
+		gb = testbin__open(names[i]);
+		assert_int_equal(gobin__func_at(gb, c->addr, &fn), 0);
+		assert_string_equal(fn.name, c->name);
+		listed = 0;
+		assert_int_equal(gobin__for_each_func_at(gb, c->addr, no_section_sym, &listed), 0);
+		assert_int_equal(listed, n - sections);
+		assert_int_equal(gobin__for_each_func(gb, no_section_sym, &listed), 0);
+		assert_int_equal(gobin__find_data(gb, "runtime/cgo(.bss)", &fn.addr), -ENOENT);
+		gobin__close(gb);
+		testbin__nm_free(&nm);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -669,8 +584,8 @@ int main(void)
 		cmocka_unit_test(test_for_each_stops), cmocka_unit_test(test_cfunc_stripped),
 		cmocka_unit_test(test_addr_to_offset), cmocka_unit_test(test_find_data),
 		cmocka_unit_test(test_not_go),	       cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_magic_search),
+		cmocka_unit_test(test_magic_search),   cmocka_unit_test(test_section_symbols),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, NULL);
+	return cmocka_run_group_tests(tests, testbin__setup, NULL);
 }
