@@ -42,9 +42,10 @@ type Truth struct {
 	Timing map[string]Timing `json:"timing,omitempty"`
 	// ElapsedNs is the wall time of the whole scenario (all rounds).
 	ElapsedNs int64 `json:"elapsed_ns"`
-	// CgoCalls is every cgo call the process made (runtime.NumCgoCall once no
-	// goroutine calls C any more), from a workload whose library makes calls
-	// the program cannot count by function (a binding's poller); 0: not known.
+	// CgoCalls is every cgo call the scenario made (how far runtime.NumCgoCall
+	// moved, read once no goroutine calls C any more), from a workload whose
+	// library makes calls it cannot count by function (a binding's poller);
+	// 0: not known.
 	CgoCalls uint64 `json:"cgo_calls,omitempty"`
 	// Ops counts operations made through a library's Go API that map to its C
 	// calls only loosely (a Flush, a delivery report), by the workload's names.
