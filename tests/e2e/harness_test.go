@@ -65,6 +65,21 @@ func workloadBin(t *testing.T, name string) string {
 	return mustExist(t, filepath.Join(outputPath("CGOSCOPE_GOBIN", "../../.output/go"), name))
 }
 
+// requireRealworld skips the test, loudly, when workload name, one of those
+// scripts/build_realworld.sh builds from a module of the module proxy, was
+// not built, printing the reason the script left in name.skip.
+func requireRealworld(t *testing.T, name string) {
+	t.Helper()
+	dir := outputPath("CGOSCOPE_GOBIN", "../../.output/go")
+	if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+		reason := "not built (scripts/build_realworld.sh did not run)"
+		if b, err := os.ReadFile(filepath.Join(dir, name+".skip")); err == nil {
+			reason = strings.TrimSpace(string(b))
+		}
+		t.Skipf("SKIPPED: %s: %s", name, reason)
+	}
+}
+
 func mustExist(t *testing.T, path string) string {
 	t.Helper()
 	if _, err := os.Stat(path); err != nil {

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -20,14 +18,7 @@ func TestSQLite(t *testing.T) {
 	for _, name := range []string{"sqlite", "sqlite-stripped"} {
 		name := name
 		t.Run(name, func(t *testing.T) {
-			dir := outputPath("CGOSCOPE_GOBIN", "../../.output/go")
-			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-				reason := "not built (scripts/build_realworld.sh did not run)"
-				if b, err := os.ReadFile(filepath.Join(dir, name+".skip")); err == nil {
-					reason = strings.TrimSpace(string(b))
-				}
-				t.Skipf("SKIPPED: %s: %s", name, reason)
-			}
+			requireRealworld(t, name)
 			run := traceWorkload(t, name, []string{"-rows", "2000", "-queries", "500"}, "--json")
 			_, proc := run.stopJSON(t) // no drops, every count in TRUTH exact
 			checkIdentity(t, proc, name)

@@ -42,12 +42,21 @@ type Truth struct {
 	Timing map[string]Timing `json:"timing,omitempty"`
 	// ElapsedNs is the wall time of the whole scenario (all rounds).
 	ElapsedNs int64 `json:"elapsed_ns"`
+	// CgoCalls is every cgo call the scenario made (how far runtime.NumCgoCall
+	// moved, read once no goroutine calls C any more), from a workload whose
+	// library makes calls it cannot count by function (a binding's poller);
+	// 0: not known.
+	CgoCalls uint64 `json:"cgo_calls,omitempty"`
+	// Ops counts operations made through a library's Go API that map to its C
+	// calls only loosely (a Flush, a delivery report), by the workload's names.
+	Ops map[string]uint64 `json:"ops,omitempty"`
 }
 
 // Timing brackets the true duration of each call of one C function: the C
 // function measures itself from its first to its last statement (C*), and the
 // Go caller measures around the cgo call (Go*). A tracer's span of a call lies
-// between the two, on the same clock (CLOCK_MONOTONIC).
+// between the two, on the same clock (CLOCK_MONOTONIC). A library's C
+// function does not measure itself: its C bounds are 0.
 type Timing struct {
 	Calls     uint64 `json:"calls"`
 	CMinNs    int64  `json:"c_min_ns"`
