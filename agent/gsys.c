@@ -1,5 +1,4 @@
-/* gsys.c - where the Go runtime keeps a goroutine's syscall frame and an M's goroutine, decoded
- * from its code. */
+/* gsys.c - offsets of a goroutine's syscall frame and an M's goroutine, from runtime code. */
 #include <errno.h>
 #include <string.h>
 #include "gobin.h"

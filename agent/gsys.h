@@ -1,5 +1,4 @@
-/* gsys.h - where the Go runtime keeps a goroutine's syscall frame and an M's goroutine, decoded
- * from its code. */
+/* gsys.h - offsets of a goroutine's syscall frame and an M's goroutine, from runtime code. */
 #ifndef CGOSCOPE_GSYS_H
 #define CGOSCOPE_GSYS_H
 

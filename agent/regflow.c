@@ -1,5 +1,4 @@
-/* regflow.c - follows a function's arguments, g and m through registers and stack slots of decoded
- * Go code. */
+/* regflow.c - follows arguments, g and m through registers and stack slots of Go code. */
 #include <errno.h>
 #include <string.h>
 #include "gobin.h"

@@ -1,5 +1,4 @@
-/* regflow.h - follows a function's arguments, g and m through registers and stack slots of decoded
- * Go code. */
+/* regflow.h - follows arguments, g and m through registers and stack slots of Go code. */
 #ifndef CGOSCOPE_REGFLOW_H
 #define CGOSCOPE_REGFLOW_H
 
