@@ -11,6 +11,8 @@
 #define IOV_BATCH  1024 /* UIO_MAXIOV: ranges per process_vm_readv */
 #define PAGE	   4096
 #define GATHER_MAX 65536 /* longest gathered read */
+#define GAP_NEAR   256 /* bytes between ranges read anyway */
+#define GAP_PAGE   2048
 
 void censio__layout(struct layout *l, const __u32 *offs, unsigned int nf)
 {
@@ -104,14 +106,19 @@ static __u64 end_of(const struct census_iov *v)
 	return v->addr + v->len < v->addr ? ~0ull : v->addr + v->len;
 }
 
-/* Whether the range next starts in the last page of the gathered range [lo, hi). */
+/*
+ * Whether the range next, at or after lo, is worth reading with the gathered
+ * range [lo, hi): a page costs process_vm_readv several times what copying
+ * 2 KiB does, a range in a page of its own a little more than copying 256 bytes.
+ */
 static bool joins(__u64 lo, __u64 hi, const struct census_iov *next)
 {
-	__u64 page_end = (hi + PAGE - 1) & ~(__u64)(PAGE - 1);
+	__u64 gap = next->addr > hi ? next->addr - hi : 0;
+	bool same_page = next->addr / PAGE == (hi - 1) / PAGE;
 
-	if (hi > ~0ull - PAGE || end_of(next) == ~0ull)
+	if (end_of(next) == ~0ull || end_of(next) - lo > GATHER_MAX)
 		return false;
-	return next->addr <= page_end && end_of(next) - lo <= GATHER_MAX;
+	return gap <= GAP_NEAR || (same_page && gap <= GAP_PAGE);
 }
 
 /* Sizes s for n ranges. Returns 0 or -ENOMEM. */
