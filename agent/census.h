@@ -49,10 +49,10 @@ struct census_entry {
 };
 
 struct census_opts {
-	unsigned int max_depth; /* PCs kept per goroutine: 0 for CENSUS_DEFAULT_DEPTH, at most
-				   CENSUS_MAX_DEPTH */
-	unsigned int
-	    max_ms; /* longest M list walked (-ELOOP beyond): 0 for CENSUS_DEFAULT_MAX_MS */
+	/* PCs kept per goroutine: 0 for CENSUS_DEFAULT_DEPTH, at most CENSUS_MAX_DEPTH */
+	unsigned int max_depth;
+	/* longest M list walked (-ELOOP beyond): 0 for CENSUS_DEFAULT_MAX_MS */
+	unsigned int max_ms;
 };
 
 struct census_mem; /* buffers and the M list kept from call to call */
