@@ -3,10 +3,10 @@
 #include <string.h>
 #include "gobin.h"
 #include "gort.h"
+#include "gsys.h"
 #include "procfs.h"
 #include "x86.h"
 
-#define SCAN_MAX_BYTES 2048
 #define MAX_MS 1000000
 #define SANE_MAX 1000000000
 
@@ -32,23 +32,6 @@ static int scan_checkmcount(const struct insn *in, void *ctx)
 		s->loaded[in->gpr[0]] = in->target;
 	else
 		s->loaded[in->gpr[0]] = 0; /* written by something else */
-	return 0;
-}
-
-/* Decodes the function called name with cb; returns 0 or -ENOENT. */
-static int decode_func(const struct gobin *gb, const char *name,
-		       int (*cb)(const struct insn *in, void *ctx), void *ctx)
-{
-	unsigned char code[SCAN_MAX_BYTES];
-	struct gobin_func fn;
-	size_t len;
-
-	if (gobin__find_func(gb, name, &fn))
-		return -ENOENT;
-	len = gobin__read_code(gb, &fn, code, sizeof(code));
-	if (!len)
-		return -ENOENT;
-	x86__decode(code, len, fn.addr, cb, ctx);
 	return 0;
 }
 
@@ -182,7 +165,7 @@ static __u64 find_thread_start(const struct gobin *gb)
 	    gobin__find_func(gb, "runtime.asmcgocall", &fn))
 		return 0;
 	s.asmcgocall = fn.addr;
-	if (decode_func(gb, "runtime.newm1", scan_newm1, &s) || !s.fnvar ||
+	if (gsys__decode_func(gb, "runtime.newm1", scan_newm1, &s) || !s.fnvar ||
 	    gobin__read(gb, s.fnvar, &addr, sizeof(addr)))
 		return 0;
 	return addr;
@@ -222,7 +205,7 @@ static __u64 find_dead_ncgocall(const struct gobin *gb, __u32 m_ncgocall)
 
 	if (!gobin__find_data(gb, "runtime.ncgocall", &addr))
 		return addr;
-	decode_func(gb, "runtime.mexit", scan_mexit, &s);
+	gsys__decode_func(gb, "runtime.mexit", scan_mexit, &s);
 	return s.found;
 }
 
@@ -238,7 +221,7 @@ static void locate_ms(const struct gobin *gb, struct gort_addrs *a)
 	struct procid_scan p = { .m_reg = -1 };
 	struct gobin_func fn;
 
-	if (decode_func(gb, "runtime.cgocall", scan_cgocall, &m) || !sane_off(m.g_m))
+	if (gsys__decode_func(gb, "runtime.cgocall", scan_cgocall, &m) || !sane_off(m.g_m))
 		return;
 	a->g_m = (__u32)m.g_m;
 	if (sane_off(m.incgo))
@@ -247,7 +230,7 @@ static void locate_ms(const struct gobin *gb, struct gort_addrs *a)
 		a->m_ncgocall = (__u32)m.ncgocall;
 		a->ncgocall = find_dead_ncgocall(gb, a->m_ncgocall);
 	}
-	if (!decode_func(gb, "runtime.mcommoninit", scan_mcommoninit, &l) &&
+	if (!gsys__decode_func(gb, "runtime.mcommoninit", scan_mcommoninit, &l) &&
 	    sane_off(l.alllink)) {
 		a->allm = l.allm;
 		a->m_alllink = (__u32)l.alllink;
@@ -257,7 +240,7 @@ static void locate_ms(const struct gobin *gb, struct gort_addrs *a)
 		return;
 	p.gettid = fn.addr;
 	p.g_m = m.g_m;
-	if (!decode_func(gb, "runtime.minit", scan_minit, &p) && sane_off(p.procid))
+	if (!gsys__decode_func(gb, "runtime.minit", scan_minit, &p) && sane_off(p.procid))
 		a->m_procid = (__u32)p.procid;
 }
 
@@ -265,7 +248,7 @@ static __u64 find_maxmcount(const struct gobin *gb)
 {
 	struct cmp_scan s = { 0 };
 
-	decode_func(gb, "runtime.checkmcount", scan_checkmcount, &s);
+	gsys__decode_func(gb, "runtime.checkmcount", scan_checkmcount, &s);
 	return s.found;
 }
 
@@ -277,6 +260,7 @@ int gort__locate(const struct gobin *gb, struct gort_addrs *a)
 	a->maxmcount = find_maxmcount(gb);
 	a->thread_start = find_thread_start(gb);
 	locate_ms(gb, a);
+	gsys__locate(gb, a);
 	return 0;
 }
 

@@ -22,6 +22,13 @@ struct gort_addrs {
 	__u32 m_alllink;  /* offset of m.alllink (next M) */
 	__u32 m_procid;   /* offset of m.procid (the thread id) */
 	__u64 thread_start; /* link address of the C function the runtime starts threads with */
+	/* For the census of Ms in C (census.h), Go 1.17+ (gsys.c): */
+	__u32 m_curg;      /* offset of m.curg (*g: the goroutine the M runs) */
+	__u32 g_syscallsp; /* offset of g.syscallsp (runtime.cgocall's SP while in C) */
+	__u32 g_syscallpc; /* offset of g.syscallpc (a PC in runtime.cgocall) */
+	__u32 g_syscallbp; /* offset of g.syscallbp (cgocall's frame pointer; Go 1.23+, else 0) */
+	__u32 cgocall_fn;  /* where cgocall spilled fn (the C function): *(syscallsp + cgocall_fn) */
+	__u32 cgocall_bp;  /* cgocall's frame pointer: syscallsp + cgocall_bp */
 };
 
 /* One M (runtime thread) of a process. */
@@ -53,8 +60,9 @@ struct gort_values {
  * (mp.procid = gettid()); runtime.ncgocall, where runtime.mexit adds the
  * count of an M that exits (.symtab, else atomic.Xadd64(&ncgocall,
  * mp.ncgocall) in runtime.mexit); the C function runtime.newm1 hands to asmcgocall to
- * start a thread (x_cgo_thread_start). Decoding makes stripped binaries
- * work. Returns 0 (fields left 0 when not found).
+ * start a thread (x_cgo_thread_start); the census offsets (gsys__locate
+ * in gsys.h). Decoding makes stripped binaries work. Returns 0 (fields
+ * left 0 when not found).
  */
 int gort__locate(const struct gobin *gb, struct gort_addrs *a);
 

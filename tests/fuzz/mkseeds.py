@@ -3,7 +3,7 @@
 
 Usage: tests/fuzz/mkseeds.py OUTDIR [TESTBIN_DIR]
 
-Writes OUTDIR/fuzz_gobin, fuzz_probes, fuzz_x86 and fuzz_demangle. The ELF seeds are
+Writes OUTDIR/fuzz_gobin, fuzz_probes, fuzz_x86, fuzz_demangle and fuzz_census. The ELF seeds are
 built here, a few KB each, so that libFuzzer mutates headers and tables instead of
 megabytes of code: each has the parts gobin, probes and cnames read (.text with a
 runtime.cgocall that calls asmcgocall and exitsyscall, cgo wrappers main._Cfunc_*,
@@ -12,6 +12,8 @@ and 1.18+ layouts, a moduledata, .symtab or not, PIE relocations or not, and one
 without section headers). With TESTBIN_DIR (make_testbins.sh's output), real code is
 added to the x86 seeds, and the stripped real binaries (megabytes: too slow to mutate) go to
 OUTDIR/real/fuzz_gobin and real/fuzz_probes, which run.sh runs once per harness.
+The census seeds are small memory images: an M list with Ms in C and not, goroutines
+with 3-frame stacks, in fuzz_census.c's layout.
 """
 import os
 import struct
@@ -338,6 +340,50 @@ def elf_vaddr_to_off(img, addr):
     return None
 
 
+REAL_FUNCS = ('runtime.cgocall', 'runtime.checkmcount', 'runtime.reentersyscall',
+              'runtime.execute', 'runtime.save')
+
+
+def census_image(loop=False):
+    """fuzz_census.c's memory at 0x10000: allm, 4 Ms (1 in Go, 3 without g), 2 stacks."""
+    base, img = 0x10000, bytearray(0xc00)
+
+    def put(off, v):
+        struct.pack_into('<Q', img, off, v)
+
+    put(0, base + 0x40)
+    for i in range(4):
+        m = 0x40 + i * 0x40
+        put(m + 0x08, 100 + i)                                  # procid
+        put(m + 0x10, base + 0x200 + i * 0x40 if i != 3 else 0)  # curg
+        put(m + 0x18, int(i != 1))                              # incgo
+        put(m + 0x20, 7 + i)                                    # ncgocall
+        put(m + 0x28, base + m + 0x40 if i < 3 else (base + 0x40 if loop else 0))
+    for i in (0, 2):
+        g, lo = 0x200 + i * 0x40, 0x400 + i * 0x200
+        sp = lo + 0x100
+        put(g, base + lo)
+        put(g + 0x08, base + lo + 0x200)
+        put(g + 0x10, base + sp)
+        put(g + 0x18, 0x47e56b)
+        put(g + 0x20, base + sp + 0x28)
+        put(sp + 0x38, 0x4a0000 + i)                            # fn
+        for k in range(3):                                      # frames
+            bp = sp + 0x28 + k * 0x30
+            put(bp, base + bp + 0x30 if k < 2 else 0)
+            put(bp + 8, 0x401000 + k)
+    return bytes(img)
+
+
+def census_seeds():
+    hdr = lambda flags, depth=0, off=0, after=0, val=0: struct.pack(
+        '<BBHHHQ', flags, depth, off, after, 0, val)
+    img = census_image()
+    return {'basic': hdr(0) + img, 'derived-bp': hdr(1) + img, 'no-fn-readv': hdr(6) + img,
+            'depth2': hdr(0, 2) + img, 'torn': hdr(0, 0, 0x60, 3, 8) + img,
+            'loop': hdr(4) + census_image(loop=True)}
+
+
 def real_code(testbin):
     """runtime.cgocall and the cgo wrappers of the real test binaries, from their .nm."""
     out = {}
@@ -350,8 +396,7 @@ def real_code(testbin):
             continue
         for line in nm:
             f = line.split()
-            if len(f) != 3 or not (f[2] == 'runtime.cgocall' or '_Cfunc_' in f[2]
-                                   or f[2] == 'runtime.checkmcount'):
+            if len(f) != 3 or not (f[2] in REAL_FUNCS or '_Cfunc_' in f[2]):
                 continue
             addr = int(f[0], 16)
             off = elf_vaddr_to_off(img, addr)
@@ -367,7 +412,8 @@ def main():
     outdir = sys.argv[1]
     testbin = sys.argv[2] if len(sys.argv) > 2 else None
     seeds = {h: {} for h in ('fuzz_gobin', 'fuzz_probes', 'fuzz_x86', 'fuzz_demangle',
-                             'real/fuzz_gobin', 'real/fuzz_probes')}
+                             'fuzz_census', 'real/fuzz_gobin', 'real/fuzz_probes')}
+    seeds['fuzz_census'] = census_seeds()
     for name, kw in ELF_SEEDS.items():
         img = elf(**kw)
         seeds['fuzz_gobin'][name] = img

@@ -23,6 +23,7 @@ max_len() {
 	case $1 in
 	fuzz_gobin | fuzz_probes) [ "${FUZZ_REAL:-0}" = 1 ] && echo 4194304 || echo 65536 ;;
 	fuzz_x86) echo 4096 ;;
+	fuzz_census) echo 8192 ;;
 	*) echo 512 ;;
 	esac
 }

@@ -4,9 +4,11 @@
 # Usage: tests/unit/make_testbins.sh [DIR]   (default $CGOSCOPE_TESTBIN_DIR or .output/testbin)
 #
 # For each binary NAME it writes NAME (the ELF), and for Go binaries NAME.version
-# (`go env GOVERSION`) and, when unstripped, NAME.nm (`go tool nm`). Stripped
-# builds use the same flags as their unstripped twin plus -ldflags='-s -w', so
-# text addresses match and the twin's NAME.nm is the ground truth for both.
+# (`go env GOVERSION`) and, when unstripped, NAME.nm (`go tool nm`) and
+# NAME.offsets (runtime struct offsets from DWARF, by the dwarfoffs tool it
+# builds first). Stripped builds use the same flags as their unstripped twin
+# plus -ldflags='-s -w', so text addresses match and the twin's NAME.nm and
+# NAME.offsets are the ground truth for both.
 set -eu
 
 OUT=${1:-${CGOSCOPE_TESTBIN_DIR:-.output/testbin}}
@@ -28,9 +30,15 @@ build() {
 	"$go" env GOVERSION >"$OUT/$name.version"
 	case $name in
 	*-stripped) ;;
-	*) "$go" tool nm "$OUT/$name" >"$OUT/$name.nm" ;;
+	*)
+		"$go" tool nm "$OUT/$name" >"$OUT/$name.nm"
+		"$OUT/dwarfoffs" "$OUT/$name" >"$OUT/$name.offsets"
+		;;
 	esac
 }
+
+echo "  GO       $OUT/dwarfoffs"
+(cd "$SRC/dwarfoffs" && "$GO" build -trimpath -o "$OUT/dwarfoffs" .)
 
 CGO_ENABLED=1 build "$GO" go126-cgo cgohello
 CGO_ENABLED=1 build "$GO" go126-cgo-stripped cgohello -ldflags='-s -w'

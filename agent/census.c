@@ -1,0 +1,95 @@
+/* census.c - the goroutines in C now and their Go stacks, from the Go runtime's memory. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "census.h"
+#include "censmem.h"
+#include "gort.h"
+
+static void plan(struct census_mem *mem, const struct gort_addrs *a, unsigned int depth)
+{
+	__u32 m[MF_N] = { a->m_procid, a->m_ncgocall, a->m_incgo, a->m_curg, a->m_alllink };
+	__u32 g[GF_N] = { 0, 8, a->g_syscallsp, a->g_syscallpc, a->g_syscallbp };
+
+	censio__layout(&mem->ml, m, MF_N);
+	censio__layout(&mem->gl, g, GF_N); /* unknown offsets (0) read g.stack.lo again */
+	mem->depth = depth;
+}
+
+/* Keeps the good entries in out, in order, and counts the others. */
+static void settle(struct census_mem *mem, struct census *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < mem->nv; i++) {
+		if (mem->state[i] == CM_LIVE || mem->state[i] == CM_SAME) {
+			mem->v[n] = mem->v[i];
+			mem->emi[n++] = mem->emi[i];
+		} else if (mem->state[i] == CM_TORN) {
+			out->torn++;
+		} else {
+			out->lost++;
+		}
+	}
+	out->n = n;
+}
+
+static int run(const struct census_src *src, const struct gort_addrs *a, __u64 bias,
+	       const struct census_opts *o, struct census *out)
+{
+	struct census_mem *mem = out->mem;
+	int err;
+
+	plan(mem, a, o->max_depth);
+	err = censmem__prepare(mem);
+	if (!err)
+		err = censm__walk(src, a, bias, o->max_ms, mem);
+	if (!err)
+		err = censmem__fit(mem, mem->nm);
+	if (!err)
+		err = censg__read(src, a, mem, out);
+	if (!err)
+		err = censtack__walk(src, a, mem);
+	if (!err)
+		err = censg__confirm(src, a, mem);
+	if (err)
+		return err;
+	settle(mem, out);
+	err = censmem__keep(mem, out->n);
+	out->v = mem->pv; /* keep swapped this call's entries in */
+	return err;
+}
+
+int census__read(const struct census_src *src, const struct gort_addrs *a, __u64 bias,
+		 const struct census_opts *opts, struct census *out)
+{
+	struct census_opts o = { CENSUS_DEFAULT_DEPTH, CENSUS_DEFAULT_MAX_MS };
+	int err;
+
+	out->v = NULL;
+	out->n = out->nm = out->in_c = out->torn = out->lost = 0;
+	if (!a->allm || !a->m_alllink || !a->m_incgo || !a->m_curg || !a->m_ncgocall ||
+	    !a->m_procid)
+		return -ENOENT;
+	if (opts && opts->max_depth)
+		o.max_depth =
+		    opts->max_depth < CENSUS_MAX_DEPTH ? opts->max_depth : CENSUS_MAX_DEPTH;
+	if (opts && opts->max_ms)
+		o.max_ms = opts->max_ms;
+	if (!out->mem && !(out->mem = calloc(1, sizeof(*out->mem))))
+		return -ENOMEM;
+	err = run(src, a, bias, &o, out);
+	out->nm = (unsigned int)out->mem->nm;
+	if (err) {
+		censmem__forget(out->mem); /* walk the list afresh next time */
+		out->v = NULL;
+		out->n = out->in_c = out->torn = out->lost = 0;
+	}
+	return err;
+}
+
+void census__free(struct census *out)
+{
+	censmem__free(out->mem);
+	memset(out, 0, sizeof(*out));
+}

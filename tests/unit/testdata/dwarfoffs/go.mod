@@ -1,0 +1,3 @@
+module example.com/dwarfoffs
+
+go 1.19
