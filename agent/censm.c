@@ -18,7 +18,7 @@ static int m_add(struct census_mem *mem, __u64 addr, long prev, const void *rec)
 	m->tid = (__u32)censio__field(l, rec, MF_PROCID);
 	m->ncgocall = censio__field(l, rec, MF_NCGOCALL);
 	m->incgo = (censio__field(l, rec, MF_INCGO) & 0xff) != 0;
-	m->curg = censio__field(l, rec, MF_CURG);
+	m->curg = mem->curg_known ? censio__field(l, rec, MF_CURG) : 0;
 	m->next = censio__field(l, rec, MF_ALLLINK);
 	return 0;
 }

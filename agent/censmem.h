@@ -35,6 +35,7 @@ struct census_m {
 struct census_mem {
 	struct layout ml, gl; /* the fields read of an M, of a g */
 	unsigned int depth; /* PCs per entry */
+	bool curg_known; /* m.curg was decoded: Ms in C get entries */
 	struct census_m *mr; /* the Ms of this walk */
 	size_t nm, cap_mr;
 	__u64 *prev; /* the last call's Ms, in list order */

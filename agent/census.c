@@ -8,12 +8,34 @@
 
 static void plan(struct census_mem *mem, const struct gort_addrs *a, unsigned int depth)
 {
-	__u32 m[MF_N] = { a->m_procid, a->m_ncgocall, a->m_incgo, a->m_curg, a->m_alllink };
+	/* without m.curg, its field reads m.procid again and is ignored (mem->curg_known) */
+	__u32 m[MF_N] = { a->m_procid, a->m_ncgocall, a->m_incgo,
+			  a->m_curg ? a->m_curg : a->m_procid, a->m_alllink };
 	__u32 g[GF_N] = { 0, 8, a->g_syscallsp, a->g_syscallpc, a->g_syscallbp };
 
 	censio__layout(&mem->ml, m, MF_N);
 	censio__layout(&mem->gl, g, GF_N); /* unknown offsets (0) read g.stack.lo again */
 	mem->depth = depth;
+	mem->curg_known = a->m_curg != 0;
+}
+
+/* Copies every M the walk read into out->ms. Returns 0 or -ENOMEM. */
+static int list_ms(const struct census_mem *mem, struct census *out)
+{
+	if (mem->nm > out->nms_cap) {
+		struct census_mstat *v = realloc(out->ms, mem->nm * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		out->ms = v;
+		out->nms_cap = mem->nm;
+	}
+	for (size_t i = 0; i < mem->nm; i++) {
+		out->ms[i].tid = mem->mr[i].tid;
+		out->ms[i].in_c = mem->mr[i].incgo;
+		out->ms[i].ncgocall = mem->mr[i].ncgocall;
+	}
+	return 0;
 }
 
 /* Keeps the good entries in out, in order, and counts the others. */
@@ -45,6 +67,8 @@ static int run(const struct census_src *src, const struct gort_addrs *a, __u64 b
 	if (!err)
 		err = censm__walk(src, a, bias, o->max_ms, mem);
 	if (!err)
+		err = list_ms(mem, out);
+	if (!err)
 		err = censmem__fit(mem, mem->nm);
 	if (!err)
 		err = censg__read(src, a, mem, out);
@@ -68,8 +92,7 @@ int census__read(const struct census_src *src, const struct gort_addrs *a, __u64
 
 	out->v = NULL;
 	out->n = out->nm = out->in_c = out->torn = out->lost = 0;
-	if (!a->allm || !a->m_alllink || !a->m_incgo || !a->m_curg || !a->m_ncgocall ||
-	    !a->m_procid)
+	if (!a->allm || !a->m_alllink || !a->m_incgo || !a->m_ncgocall || !a->m_procid)
 		return -ENOENT;
 	if (opts && opts->max_depth)
 		o.max_depth =
@@ -91,5 +114,6 @@ int census__read(const struct census_src *src, const struct gort_addrs *a, __u64
 void census__free(struct census *out)
 {
 	censmem__free(out->mem);
+	free(out->ms);
 	memset(out, 0, sizeof(*out));
 }

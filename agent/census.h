@@ -57,11 +57,20 @@ struct census_opts {
 
 struct census_mem; /* buffers and the M list kept from call to call */
 
+/* Every M on the list, as the walk read it. */
+struct census_mstat {
+	__u32 tid;      /* m.procid */
+	bool in_c;      /* m.incgo */
+	__u64 ncgocall; /* m.ncgocall */
+};
+
 /* What one census__read() found. Zero it before the first use. */
 struct census {
 	struct census_entry *v; /* the Ms in C, in M-list order */
 	size_t n;
-	unsigned int nm; /* Ms on runtime.allm */
+	struct census_mstat *ms; /* every M on the list, in list order */
+	size_t nms_cap;
+	unsigned int nm; /* Ms on runtime.allm (entries of ms) */
 	unsigned int in_c; /* Ms seen in C with a goroutine (m.incgo, m.curg) */
 	unsigned int torn; /* of those, dropped: left C or began another call while read */
 	unsigned int lost; /* of those, dropped: their goroutine could not be read */
@@ -85,6 +94,8 @@ struct census {
  * end. Returns 0; -ENOENT when a lacks the M list or m.curg; -ELOOP when
  * the list is longer than max_ms or loops; -ENOMEM; or src's -errno when
  * the target or an M on the list could not be read (out->n is then 0).
+ * Every M read is also in out->ms (out->nm of them). Without m.curg in a
+ * (not decoded), the Ms are read and counted but no entry is made.
  */
 int census__read(const struct census_src *src, const struct gort_addrs *a, __u64 bias,
 		 const struct census_opts *opts, struct census *out);

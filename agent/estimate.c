@@ -75,10 +75,9 @@ static void attribute(struct estimate *e, double pool)
 		return;
 	for (size_t i = 0; i < e->n; i++)
 		e->v[i].extra += pool * (double)e->v[i].mix / (double)e->mix_total;
-	e->attributed += pool;
 }
 
-int estimate__cut(struct estimate *e, const struct est_count *counts, size_t n, __u64 untraced)
+int estimate__cut(struct estimate *e, const struct est_count *counts, size_t n)
 {
 	if (e->open)
 		return 0;
@@ -96,25 +95,24 @@ int estimate__cut(struct estimate *e, const struct est_count *counts, size_t n, 
 	for (size_t i = 0; i < e->n; i++)
 		e->v[i].mark = 0;
 	e->open = e->sampled = true;
-	e->base = untraced;
-	e->adopted = 0;
-	attribute(e, e->pending); /* earlier spans that had no mix take this one */
-	if (e->mix_total)
+	if (e->mix_total) { /* earlier spans that had no mix take this one */
+		attribute(e, e->pending);
 		e->pending = 0;
+	}
 	return 0;
 }
 
-/* Untraced calls of the open span not taken out by name, as of untraced. */
-static double pool_of(const struct estimate *e, __u64 untraced)
+/* The open span's pool: the residual not attributed yet. */
+static double pool_of(const struct estimate *e, double residual)
 {
-	double pool = (double)untraced - (double)e->base - (double)e->adopted;
+	double pool = residual - e->accounted;
 
 	return e->open && pool > 0 ? pool : 0;
 }
 
-void estimate__resume(struct estimate *e, __u64 untraced)
+void estimate__resume(struct estimate *e, double residual)
 {
-	double pool = pool_of(e, untraced);
+	double pool = pool_of(e, residual);
 
 	if (!e->open)
 		return;
@@ -122,6 +120,7 @@ void estimate__resume(struct estimate *e, __u64 untraced)
 		attribute(e, pool);
 	else
 		e->pending += pool;
+	e->accounted += pool;
 	e->open = false;
 }
 
@@ -133,16 +132,13 @@ static int count(struct estimate *e, __u64 fn)
 	if (!f)
 		return -ENOMEM;
 	f->extra += 1;
+	e->accounted += 1;
 	return 0;
 }
 
 int estimate__adopt(struct estimate *e, __u64 fn)
 {
-	int err = count(e, fn);
-
-	if (!err && e->open)
-		e->adopted++;
-	return err;
+	return count(e, fn);
 }
 
 int estimate__unseen_end(struct estimate *e, __u64 fn)
@@ -150,7 +146,7 @@ int estimate__unseen_end(struct estimate *e, __u64 fn)
 	return count(e, fn);
 }
 
-double estimate__calls(struct estimate *e, __u64 fn, __u64 traced, __u64 untraced)
+double estimate__calls(struct estimate *e, __u64 fn, __u64 traced, double residual)
 {
 	struct est_func *f = find(e, fn, NULL);
 	double v = (double)traced;
@@ -159,14 +155,14 @@ double estimate__calls(struct estimate *e, __u64 fn, __u64 traced, __u64 untrace
 		return v;
 	v += f->extra;
 	if (e->open && e->mix_total)
-		v += pool_of(e, untraced) * (double)f->mix / (double)e->mix_total;
+		v += pool_of(e, residual) * (double)f->mix / (double)e->mix_total;
 	if (v < f->shown)
 		return f->shown;
 	f->shown = v;
 	return v;
 }
 
-double estimate__unattributed(const struct estimate *e, __u64 untraced)
+double estimate__unattributed(const struct estimate *e, double residual)
 {
-	return e->pending + (e->open && !e->mix_total ? pool_of(e, untraced) : 0);
+	return e->pending + (e->open && !e->mix_total ? pool_of(e, residual) : 0);
 }

@@ -8,22 +8,25 @@
 
 /*
  * The estimator. The runtime counts every cgo call a process makes (exact);
- * the probes count those they see (enters) and time those they see end
- * (traced calls per C function). The difference, `untraced` = made - enters,
- * grows only while the probes are off. Every stretch of it (a span: from a
- * cut of the probes to their return) is attributed to C functions by the mix
- * of one window of fully traced calls right before the cut (the governor's
- * confirmation tick, or a sampling on-window), as calls_f / calls of the
- * window. Calls that began unseen and were found in C by name (the census)
- * are counted to their function exactly and taken out of the span's pool;
- * traced enters whose leave was not seen (their call ended while the probes
- * were off) are counted to their function too.
+ * the probes time those they see end (traced calls per C function). The
+ * caller's `residual` is what neither accounts for: made - traced - calls
+ * in C now that the probes saw begin. It grows while the probes are off.
+ * Every stretch of it (a span: from a cut of the probes to their return) is
+ * attributed to C functions by the mix of one window of fully traced calls
+ * right before the cut (the governor's confirmation tick, or a sampling
+ * on-window), as calls_f / calls of the window. Calls that began unseen and
+ * were found in C by name (the census) are counted to their function
+ * exactly, and so are traced enters whose leave was not seen (their call
+ * ended while the probes were off); a span's pool is the residual less all
+ * that was attributed before:
  *
  *   estimate_f = traced_f + adopted_f + unseen_ends_f + sum over spans of
- *                (untraced_span - adopted_span) * mix_f,span / mix_span
+ *                pool_span * mix_f,span / mix_span
  *
- * So the estimates of a process add up to its exact total less the calls in
- * C now; with every call traced (no span) estimate_f == traced_f exactly.
+ * So the estimates of a process add up to its exact total less its calls in
+ * C now, by construction (whatever skew there is between the readings of
+ * the runtime and of the probes lands in a pool); with every call traced
+ * (no span) estimate_f == traced_f exactly.
  * The error of a span's share is that of a sample of the window's size from
  * the span's calls, if the mix did not change in between (binomial: the
  * relative error of a function with share p in a window of n calls is about
@@ -41,22 +44,20 @@ struct est_count {
 
 struct est_func {
 	__u64 fn;
-	double extra; /* attributed beyond the traced calls, from closed spans and counted ends */
-	__u64 mark; /* traced calls when the mix window began */
-	__u64 mix; /* traced calls in the mix window of the open span */
-	double shown; /* the highest estimate given (monotonic outputs) */
+	double extra;  /* attributed beyond the traced calls: closed spans, counted calls */
+	__u64 mark;    /* traced calls when the mix window began */
+	__u64 mix;     /* traced calls in the mix window of the open span */
+	double shown;  /* the highest estimate given (monotonic outputs) */
 };
 
 struct estimate {
 	struct est_func *v; /* sorted by fn */
 	size_t n, cap;
-	bool open; /* a span is open: the probes are off */
-	__u64 base; /* untraced calls when it opened */
-	__u64 adopted; /* calls taken out of its pool by name */
-	__u64 mix_total; /* sum of the v[].mix: 0 when the span has no mix */
-	double pending; /* untraced calls of closed spans that had no mix */
-	double attributed; /* untraced calls attributed so far, closed spans */
-	bool sampled; /* some span was ever opened: estimates, not counts */
+	bool open;          /* a span is open: the probes are off */
+	__u64 mix_total;    /* sum of the v[].mix: 0 when the span has no mix */
+	double accounted;   /* calls beyond the traced ones attributed so far, pending included */
+	double pending;     /* calls of closed spans that had no mix */
+	bool sampled;       /* some span was ever opened: estimates, not counts */
 };
 
 /* Frees what e holds and zeroes it (a zeroed estimate is empty and valid). */
@@ -69,23 +70,22 @@ void estimate__free(struct estimate *e);
 int estimate__mark(struct estimate *e, const struct est_count *counts, size_t n);
 
 /*
- * The probes are cut now, with `untraced` calls untraced so far: the window
- * since the last mark (traced counts now in counts) becomes the mix of the
- * span that opens. Without a mark since the last cut, the whole traced
- * history is the window. A no-op when a span is already open. Returns 0 or
- * -ENOMEM.
+ * The probes are cut now: the window since the last mark (traced counts now
+ * in counts) becomes the mix of the span that opens. Without a mark since
+ * the last cut, the whole traced history is the window. A no-op when a span
+ * is already open. Returns 0 or -ENOMEM.
  */
-int estimate__cut(struct estimate *e, const struct est_count *counts, size_t n, __u64 untraced);
+int estimate__cut(struct estimate *e, const struct est_count *counts, size_t n);
 
 /*
- * The probes are back, with `untraced` calls untraced so far: the open span
- * is attributed and closed. A no-op when none is open.
+ * The probes are back, with `residual` calls unaccounted for (above): the
+ * open span is attributed and closed. A no-op when none is open.
  */
-void estimate__resume(struct estimate *e, __u64 untraced);
+void estimate__resume(struct estimate *e, double residual);
 
 /*
  * A call that began while the probes were off, found in C and named (fn):
- * counted to fn, and out of the open span's pool. Returns 0 or -ENOMEM.
+ * counted to fn (and so out of the open span's pool). Returns 0 or -ENOMEM.
  */
 int estimate__adopt(struct estimate *e, __u64 fn);
 
@@ -96,13 +96,13 @@ int estimate__adopt(struct estimate *e, __u64 fn);
 int estimate__unseen_end(struct estimate *e, __u64 fn);
 
 /*
- * The estimated calls of fn, traced calls `traced`, with `untraced` calls
- * untraced so far (the open span's share included), never less than it said
- * before for fn.
+ * The estimated calls of fn, traced calls `traced`, with `residual` calls
+ * unaccounted for now (the open span's share included), never less than it
+ * said before for fn.
  */
-double estimate__calls(struct estimate *e, __u64 fn, __u64 traced, __u64 untraced);
+double estimate__calls(struct estimate *e, __u64 fn, __u64 traced, double residual);
 
-/* Untraced calls no mix could attribute (of spans without one, the open span's included). */
-double estimate__unattributed(const struct estimate *e, __u64 untraced);
+/* Calls no mix could attribute (of spans without one, the open span's included). */
+double estimate__unattributed(const struct estimate *e, double residual);
 
 #endif /* CGOSCOPE_ESTIMATE_H */

@@ -7,7 +7,6 @@
 #include "procfs.h"
 #include "x86.h"
 
-#define MAX_MS 1000000
 #define SANE_MAX 1000000000
 
 /* Which register holds a 32-bit global loaded RIP-relative, until overwritten. */
@@ -282,60 +281,4 @@ void gort__read(pid_t pid, __u64 bias, const struct gort_addrs *a, struct gort_v
 		!a->maxmcount || read_i32(pid, a->maxmcount + bias, &v->max_threads);
 	if (v->max_threads_assumed)
 		v->max_threads = GORT_DEFAULT_MAX_THREADS;
-}
-
-/* Bounds of the M fields read at once. */
-static void m_span(const struct gort_addrs *a, __u64 *lo, __u64 *hi)
-{
-	__u32 offs[] = { a->m_ncgocall, a->m_incgo, a->m_alllink, a->m_procid };
-
-	*lo = *hi = offs[0];
-	for (size_t i = 1; i < sizeof(offs) / sizeof(offs[0]); i++) {
-		*lo = offs[i] < *lo ? offs[i] : *lo;
-		*hi = offs[i] > *hi ? offs[i] : *hi;
-	}
-	*hi += 8;
-}
-
-int gort__read_ms(pid_t pid, __u64 bias, const struct gort_addrs *a, struct gort_ms *ms,
-		  struct gort_m *v, size_t cap)
-{
-	unsigned char buf[1024];
-	__u64 m, lo, hi;
-	int err;
-
-	memset(ms, 0, sizeof(*ms));
-	if (!a->allm || !a->m_ncgocall || !a->m_alllink || !a->m_incgo || !a->m_procid)
-		return -ENOENT;
-	m_span(a, &lo, &hi);
-	if (hi - lo > sizeof(buf))
-		return -ERANGE; /* fields too far apart to read at once */
-	/*
-	 * Exited Ms first: an M leaves allm before mexit adds its count here, so
-	 * in this order an M exiting meanwhile is missed once, never counted twice.
-	 */
-	err = a->ncgocall ? procfs__read_mem(pid, a->ncgocall + bias, &ms->ncgocall,
-					     sizeof(ms->ncgocall)) : 0;
-	if (!err)
-		err = procfs__read_mem(pid, a->allm + bias, &m, sizeof(m));
-	while (!err && m) {
-		struct gort_m one;
-		__u64 procid;
-
-		if (++ms->nm > MAX_MS)
-			return -ELOOP;
-		err = procfs__read_mem(pid, m + lo, buf, hi - lo);
-		if (err)
-			break;
-		memcpy(&one.ncgocall, buf + (a->m_ncgocall - lo), sizeof(one.ncgocall));
-		memcpy(&procid, buf + (a->m_procid - lo), sizeof(procid));
-		one.tid = (__u32)procid;
-		one.in_c = buf[a->m_incgo - lo] != 0;
-		ms->ncgocall += one.ncgocall;
-		ms->in_c += one.in_c;
-		if (v && ms->nm <= cap)
-			v[ms->nm - 1] = one;
-		memcpy(&m, buf + (a->m_alllink - lo), sizeof(m));
-	}
-	return err;
 }

@@ -31,20 +31,6 @@ struct gort_addrs {
 	__u32 cgocall_bp;  /* cgocall's frame pointer: syscallsp + cgocall_bp */
 };
 
-/* One M (runtime thread) of a process. */
-struct gort_m {
-	__u32 tid;
-	bool in_c;
-	__u64 ncgocall;
-};
-
-/* What the runtime's M list says about a process right now. */
-struct gort_ms {
-	__u64 ncgocall; /* cgo calls made since start (exact): live Ms' plus exited Ms' */
-	unsigned int nm; /* Ms (OS threads the runtime made or adopted) */
-	unsigned int in_c; /* Ms in C now (m.incgo) */
-};
-
 struct gort_values {
 	int gomaxprocs;           /* -1 when unknown */
 	int max_threads;
@@ -68,14 +54,5 @@ int gort__locate(const struct gobin *gb, struct gort_addrs *a);
 
 /* Reads the settings of process pid whose binary is loaded at bias. Never fails: unknowns are marked. */
 void gort__read(pid_t pid, __u64 bias, const struct gort_addrs *a, struct gort_values *v);
-
-/*
- * Walks the M list of process pid (binary loaded at bias) and fills ms, and
- * the first cap Ms into v (v may be NULL). Returns 0, -ENOENT when the
- * addresses are unknown, or -errno when the target's memory could not be
- * read (or the list looks corrupt).
- */
-int gort__read_ms(pid_t pid, __u64 bias, const struct gort_addrs *a, struct gort_ms *ms,
-		  struct gort_m *v, size_t cap);
 
 #endif /* CGOSCOPE_GORT_H */

@@ -27,6 +27,8 @@ int pause__begin(struct pause *p, const struct mwatch *now)
 		if (!p->v)
 			return -ENOMEM;
 		memcpy(p->v, now->v, now->n * sizeof(*p->v));
+		for (size_t i = 0; i < now->n; i++)
+			p->v[i].call = NULL; /* the census it points into is overwritten next time */
 		p->n = now->n;
 	}
 	p->known = true;
@@ -50,6 +52,7 @@ struct prune {
 	__u32 tgid;
 	pause_ended_fn ended;
 	void *ctx;
+	unsigned int kept; /* frames kept */
 };
 
 /*
@@ -59,7 +62,7 @@ struct prune {
  */
 static bool keep_frames(int fd, const void *key, void *ctx)
 {
-	const struct prune *pr = ctx;
+	struct prune *pr = ctx;
 	const struct mwatch_m *m;
 	struct cgoscope_calls c;
 	__u64 k;
@@ -73,8 +76,10 @@ static bool keep_frames(int fd, const void *key, void *ctx)
 	if (pr->thread_keyed && pr->now_known && pause__same_call(pr->paused, pr->now, tid)) {
 		m = mwatch__find(pr->now, tid);
 		k = (__u64)pr->tgid << 32 | tid;
-		if (!bpf_map_update_elem(pr->kept_fd, &k, &m->ncgocall, BPF_ANY))
+		if (!bpf_map_update_elem(pr->kept_fd, &k, &m->ncgocall, BPF_ANY)) {
+			pr->kept += c.depth;
 			return true;
+		}
 	}
 	for (__u32 d = 0; pr->ended && d < c.depth; d++)
 		pr->ended(c.frames[d].fn, pr->ctx);
@@ -82,7 +87,7 @@ static bool keep_frames(int fd, const void *key, void *ctx)
 }
 
 int pause__end(struct pause *p, const struct mwatch *now, bool now_known, struct cgoscope_bpf *skel,
-	       __u32 tgid, bool thread_keyed, pause_ended_fn ended, void *ctx)
+	       __u32 tgid, bool thread_keyed, pause_ended_fn ended, void *ctx, unsigned int *kept)
 {
 	struct prune pr = {
 		.paused = p,
@@ -100,5 +105,6 @@ int pause__end(struct pause *p, const struct mwatch *now, bool now_known, struct
 	    mapkeys__forget(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
 			    offsetof(struct cgoscope_calls_key, tgid), tgid, keep_frames, &pr);
 	pause__free(p);
+	*kept = pr.kept;
 	return deleted;
 }

@@ -57,10 +57,11 @@ typedef void (*pause_ended_fn)(__u64 fn, void *ctx);
  * Ends the pause of process tgid (rule 3 above), with now updated just
  * before (now_known: the update worked; else nothing is kept). thread_keyed:
  * its records are keyed by thread (else rule 4). Frees what p holds.
- * Returns how many frames it deleted, or -errno.
+ * Sets *kept to the frames kept. Returns how many records it deleted, or
+ * -errno.
  */
 int pause__end(struct pause *p, const struct mwatch *now, bool now_known, struct cgoscope_bpf *skel,
-	       __u32 tgid, bool thread_keyed, pause_ended_fn ended, void *ctx);
+	       __u32 tgid, bool thread_keyed, pause_ended_fn ended, void *ctx, unsigned int *kept);
 
 /* Frees what p holds. */
 void pause__free(struct pause *p);

@@ -28,6 +28,7 @@
 struct pair {
 	struct target *tg;
 	struct proc_snap *ps;
+	unsigned int live; /* calls in C now whose enter the probes saw */
 };
 
 /* Everything one collection works on. */
@@ -160,13 +161,13 @@ static void estimate_funcs(struct pair *pr)
 {
 	struct proc_snap *ps = pr->ps;
 	struct target *tg = pr->tg;
-	__u64 untraced = target__untraced(tg, ps->probe_hits);
+	double residual = target__residual(tg, ps->calls, pr->live);
 
 	ps->sampled = tg->est.sampled;
-	ps->unattributed = (__u64)llround(estimate__unattributed(&tg->est, untraced));
+	ps->unattributed = (__u64)llround(estimate__unattributed(&tg->est, residual));
 	for (size_t i = 0; i < ps->nfuncs; i++) {
 		struct func_snap *f = &ps->funcs[i];
-		double calls = estimate__calls(&tg->est, f->addr, f->traced_calls, untraced);
+		double calls = estimate__calls(&tg->est, f->addr, f->traced_calls, residual);
 
 		f->estimated = ps->sampled;
 		f->calls = (__u64)llround(calls);
@@ -197,6 +198,7 @@ static void add_blocked(struct proc_snap *ps, __u32 tid, const char *name, __u64
 struct frames {
 	struct raw_frame {
 		__u32 tgid;
+		__u32 order; /* as read: a thread's frames come outermost first */
 		struct cgoscope_frame fr;
 	} * v;
 	size_t n;
@@ -221,6 +223,7 @@ static int read_frames(struct tracer *t, struct frames *out)
 				return -ENOMEM;
 			out->v = v;
 			v[out->n].tgid = key.tgid;
+			v[out->n].order = (__u32)out->n;
 			v[out->n++].fr = c.frames[d];
 		}
 	}
@@ -273,52 +276,93 @@ static bool frame_live(struct tracer *t, const struct target *tg, const struct c
 	       want == m->ncgocall;
 }
 
-/* Counts live frames as in flight (and long-blocking); dead ones are marked (fr.tid 0). */
-static void place_frames(struct tracer *t, struct collect *c, struct frames *fs)
+/* By process, thread, then as read. */
+static int cmp_frame(const void *a, const void *b)
 {
-	for (size_t i = 0; i < fs->n; i++) {
-		struct cgoscope_frame *fr = &fs->v[i].fr;
-		struct pair *pr = pair_of(c, fs->v[i].tgid);
-		__u64 elapsed = c->now_ns > fr->start_ns ? c->now_ns - fr->start_ns : 0;
-		struct func_snap *f;
+	const struct raw_frame *x = a, *y = b;
 
-		if (!pr || pr->ps->exited || !frame_live(t, pr->tg, fr)) {
-			fr->tid = 0;
-			continue;
-		}
-		f = func_get(pr->ps, pr->tg, fr->fn);
-		if (!f)
-			continue;
-		f->inflight++;
-		if (elapsed >= c->snap->long_ns)
-			add_blocked(pr->ps, fr->tid, f->name, elapsed, false);
-	}
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->fr.tid != y->fr.tid)
+		return x->fr.tid < y->fr.tid ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static bool has_frame(const struct frames *fs, __u32 tgid, __u32 tid)
+/* The innermost live frame of thread tid of process tgid, or NULL (fs sorted by cmp_frame). */
+static const struct cgoscope_frame *frame_of(const struct frames *fs, __u32 tgid, __u32 tid)
 {
-	for (size_t i = 0; i < fs->n; i++)
-		if (fs->v[i].tgid == tgid && fs->v[i].fr.tid == tid)
-			return true;
-	return false;
+	size_t lo = 0, hi = fs->n;
+
+	while (lo < hi) { /* the first frame past (tgid, tid) */
+		size_t mid = lo + (hi - lo) / 2;
+		const struct raw_frame *f = &fs->v[mid];
+
+		if (f->tgid < tgid || (f->tgid == tgid && f->fr.tid <= tid))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || !tid || fs->v[lo - 1].tgid != tgid || fs->v[lo - 1].fr.tid != tid)
+		return NULL;
+	return &fs->v[lo - 1].fr;
 }
 
 /*
- * Threads the runtime says are in one C call for long, which no probe saw
- * begin: in C at least since the runtime's view first showed them there.
+ * One call in C now of pr's process: counted to its function (fn 0: not
+ * known) and listed as long-blocking when it has been in C that long since
+ * start_ns (lower_bound: it began before anything saw it, at start_ns at
+ * the latest).
  */
-static void add_unseen_blocked(struct collect *c, const struct frames *fs)
+static void place(struct collect *c, struct pair *pr, __u32 tid, __u64 fn, __u64 start_ns,
+		  bool lower_bound)
 {
+	__u64 elapsed = c->now_ns > start_ns ? c->now_ns - start_ns : 0;
+	struct func_snap *f = fn ? func_get(pr->ps, pr->tg, fn) : NULL;
+
+	if (f)
+		f->inflight++;
+	if (elapsed >= c->snap->long_ns)
+		add_blocked(pr->ps, tid, f ? f->name : SNAP_UNKNOWN_FUNC, elapsed, lower_bound);
+}
+
+/*
+ * The calls in C now, per function, and the long-blocking ones. With the
+ * runtime's view, every M in C is one: timed by its live frame when the
+ * probes saw it begin, else named by the census and timed from when the
+ * runtime's view first showed it (a lower bound). Without, the live frames.
+ */
+static void place_calls(struct tracer *t, struct collect *c, struct frames *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		struct pair *pr = pair_of(c, fs->v[i].tgid);
+
+		if (!pr || pr->ps->exited || !frame_live(t, pr->tg, &fs->v[i].fr))
+			fs->v[i].fr.tid = 0; /* not a call in C now */
+		else
+			pr->live++;
+	}
+	if (fs->n)
+		qsort(fs->v, fs->n, sizeof(*fs->v), cmp_frame);
 	for (size_t i = 0; i < c->n; i++) {
-		struct proc_snap *ps = c->v[i].ps;
-		const struct mwatch *mw = &c->v[i].tg->mw;
+		struct pair *pr = &c->v[i];
+		const struct mwatch *mw = &pr->tg->mw;
 
-		for (size_t j = 0; ps->runtime_view && !ps->exited && j < mw->n; j++) {
-			__u64 elapsed = c->now_ns - mw->v[j].since_ns;
+		for (size_t j = 0; pr->ps->runtime_view && !pr->ps->exited && j < mw->n; j++) {
+			const struct mwatch_m *m = &mw->v[j];
+			const struct cgoscope_frame *fr = frame_of(fs, pr->ps->pid, m->tid);
 
-			if (elapsed >= c->snap->long_ns && !has_frame(fs, ps->pid, mw->v[j].tid))
-				add_blocked(ps, mw->v[j].tid, SNAP_UNKNOWN_FUNC, elapsed, true);
+			if (fr)
+				place(c, pr, m->tid, fr->fn, fr->start_ns, false);
+			else
+				place(c, pr, m->tid, m->call ? m->call->fn : 0, m->since_ns, true);
 		}
+	}
+	for (size_t i = 0; i < fs->n; i++) {
+		struct pair *pr = pair_of(c, fs->v[i].tgid);
+		const struct cgoscope_frame *fr = &fs->v[i].fr;
+
+		if (pr && !pr->ps->runtime_view && fr->tid)
+			place(c, pr, fr->tid, fr->fn, fr->start_ns, false);
 	}
 }
 
@@ -368,8 +412,7 @@ static int read_all(struct tracer *t, struct collect *c)
 	for (size_t i = 0; i < c->n; i++)
 		read_runtime(&c->v[i]);
 	c->now_ns = clock__mono_ns();
-	place_frames(t, c, &fs);
-	add_unseen_blocked(c, &fs);
+	place_calls(t, c, &fs);
 	for (size_t i = 0; i < c->n; i++)
 		estimate_funcs(&c->v[i]);
 	free(fs.v);

@@ -1,5 +1,6 @@
 /* target.c - one traced process: its probes, sampling clock, governor and estimates. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "cgoscope.skel.h"
 #include "clock.h"
 #include "fstats.h"
+#include "mapkeys.h"
 #include "slots.h"
 #include "target.h"
 
@@ -17,14 +19,11 @@ static int refresh(struct target *tg)
 	return mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
 }
 
-__u64 target__untraced(const struct target *tg, __u64 enters)
+double target__residual(const struct target *tg, __u64 traced, unsigned int live)
 {
-	__u64 made;
-
 	if (!tg->mw.known)
 		return 0;
-	made = tg->mw.ncgocall - tg->mw.base;
-	return made > enters ? made - enters : 0;
+	return (double)(tg->mw.ncgocall - tg->mw.base) - (double)traced - live;
 }
 
 /* Its call records are per thread: frames can be kept across a pause (pause.h). */
@@ -39,12 +38,58 @@ static void ended_unseen(__u64 fn, void *ctx)
 	estimate__unseen_end(ctx, fn);
 }
 
-/* Probe hits of tg at its enter site so far (0 when unreadable). */
-static __u64 enters_of(struct cgoscope_bpf *skel, const struct target *tg)
+/* Whether tid's call counted ncgocall was already adopted. */
+static bool adopted(const struct target *tg, __u32 tid, __u64 ncgocall)
+{
+	for (size_t i = 0; i < tg->nadopted; i++)
+		if (tg->adopted[i].tid == tid && tg->adopted[i].ncgocall == ncgocall)
+			return true;
+	return false;
+}
+
+/*
+ * Counts to their function the calls in C now that began while the probes
+ * were off (not in the call they were in when the pause began, not counted
+ * yet), named by the census: estimate.h's adoption. Forgets the adopted
+ * calls that ended.
+ */
+static void adopt_unseen(struct target *tg)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < tg->nadopted; i++) {
+		const struct mwatch_m *m = mwatch__find(&tg->mw, tg->adopted[i].tid);
+
+		if (m && m->ncgocall == tg->adopted[i].ncgocall)
+			tg->adopted[kept++] = tg->adopted[i];
+	}
+	tg->nadopted = kept;
+	for (size_t i = 0; i < tg->mw.n; i++) {
+		const struct mwatch_m *m = &tg->mw.v[i];
+		struct target_call *v;
+
+		if (!m->call || !m->call->fn || pause__same_call(&tg->pause, &tg->mw, m->tid) ||
+		    adopted(tg, m->tid, m->ncgocall))
+			continue;
+		v = realloc(tg->adopted, (tg->nadopted + 1) * sizeof(*v));
+		if (!v || estimate__adopt(&tg->est, m->call->fn)) {
+			tg->adopted = v ? v : tg->adopted;
+			return;
+		}
+		tg->adopted = v;
+		v[tg->nadopted].tid = m->tid;
+		v[tg->nadopted++].ncgocall = m->ncgocall;
+	}
+}
+
+/* The BPF side's counters of tg (zeros when unreadable). */
+static struct cgoscope_proc counters_of(struct cgoscope_bpf *skel, const struct target *tg)
 {
 	struct cgoscope_proc p;
 
-	return slots__read(skel, tg->slot, &p) ? 0 : p.enters;
+	if (slots__read(skel, tg->slot, &p))
+		memset(&p, 0, sizeof(p));
+	return p;
 }
 
 /*
@@ -68,6 +113,7 @@ static void mark_unseen(struct cgoscope_bpf *skel, struct target *tg, bool known
 int target__probes_on(struct cgoscope_bpf *skel, struct target *tg, double now)
 {
 	bool known, first = !tg->clock.switches && !tg->clock.on;
+	unsigned int kept = 0;
 	int err;
 
 	if (tg->on)
@@ -80,10 +126,12 @@ int target__probes_on(struct cgoscope_bpf *skel, struct target *tg, double now)
 	known = !refresh(tg);
 	if (first && known) /* exact totals count from the moment the probes record */
 		tg->mw.base = tg->mw.ncgocall;
+	if (known && !first)
+		adopt_unseen(tg);
 	mark_unseen(skel, tg, known);
 	pause__end(&tg->pause, &tg->mw, known, skel, tg->pid, thread_keyed(tg), ended_unseen,
-		   &tg->est);
-	estimate__resume(&tg->est, target__untraced(tg, enters_of(skel, tg)));
+		   &tg->est, &kept);
+	estimate__resume(&tg->est, target__residual(tg, counters_of(skel, tg).calls, kept));
 	tg->cfg.gen++;
 	tg->cfg.enabled = 1;
 	slots__set_cfg(skel, tg->slot, &tg->cfg);
@@ -101,7 +149,7 @@ static void take_counts(struct cgoscope_bpf *skel, struct target *tg, bool cut)
 	if (fstats__counts(skel, tg->pid, &counts, &n))
 		n = 0;
 	if (cut)
-		estimate__cut(&tg->est, counts, n, target__untraced(tg, enters_of(skel, tg)));
+		estimate__cut(&tg->est, counts, n);
 	else
 		estimate__mark(&tg->est, counts, n);
 	free(counts);
@@ -128,12 +176,14 @@ static struct gov_input measure(struct cgoscope_bpf *skel, struct target *tg, do
 {
 	struct gov_input in = { .now = now, .per_call_ns = per_call_ns, .on = tg->on };
 
-	in.traced = enters_of(skel, tg);
+	in.traced = counters_of(skel, tg).enters;
 	/* traced in full, the probe hits are the rate; else the runtime's count too */
 	if (tg->gov.mode == GOV_FULL && tg->on)
 		return in;
 	in.made_known = !refresh(tg);
 	in.made = tg->mw.ncgocall;
+	if (in.made_known && !tg->on)
+		adopt_unseen(tg);
 	if (in.made_known && tg->gov_ms)
 		in.busy = mwatch__busy(&tg->mw, tg->gov_ms, tg->gov_nms);
 	if (in.made_known)
@@ -170,8 +220,24 @@ void target__govern(struct cgoscope_bpf *skel, struct target *tg, const struct g
 			tg->gov.cost * 100);
 }
 
+/* mapkeys_keep_fn over the calls map: counts the frames of a process that ended, keeps them. */
+static bool end_frames(int fd, const void *key, void *ctx)
+{
+	struct cgoscope_calls c;
+
+	if (!bpf_map_lookup_elem(fd, key, &c))
+		for (__u32 d = 0; d < c.depth && d < CGOSCOPE_MAX_DEPTH; d++)
+			estimate__unseen_end(ctx, c.frames[d].fn);
+	return true;
+}
+
 void target__exited(struct cgoscope_bpf *skel, struct target *tg, double now)
 {
+	/* the calls its probes saw begin while they were off ended with it */
+	if (!tg->on && tg->est.open)
+		mapkeys__forget(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
+				offsetof(struct cgoscope_calls_key, tgid), tg->pid, end_frames,
+				&tg->est);
 	if (tg->on) {
 		tg->cfg.enabled = 0;
 		slots__set_cfg(skel, tg->slot, &tg->cfg);
@@ -192,4 +258,6 @@ void target__free(struct target *tg)
 	estimate__free(&tg->est);
 	free(tg->gov_ms);
 	tg->gov_ms = NULL;
+	free(tg->adopted);
+	tg->adopted = NULL;
 }

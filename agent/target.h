@@ -49,7 +49,7 @@ struct target {
 	struct gort_values rt; /* runtime settings, as last read */
 	struct threadhist hist; /* its Go threads over time */
 	struct mwatch mw; /* the runtime's view: exact totals, Ms in C */
-	struct gort_m *gov_ms; /* the M list at the governor's last reading (busy threads) */
+	struct census_mstat *gov_ms; /* the M list at the governor's last reading (busy threads) */
 	size_t gov_nms;
 	struct cgoscope_cfg cfg; /* what the BPF side was told about it */
 	__u32 slot; /* its settings and counters in the BPF maps (slots.h) */
@@ -57,6 +57,11 @@ struct target {
 	struct sampling clock; /* when its probes were on (the sampling ratio) */
 	struct gov_proc gov; /* the governor's state */
 	struct estimate est; /* per-function estimates of the calls made */
+	struct target_call { /* calls that began unseen, counted to their function by name */
+		__u32 tid;
+		__u64 ncgocall;
+	} *adopted;
+	size_t nadopted;
 	enum verdict worst; /* the worst verdict seen */
 	char worst_reason[SNAP_REASON_LEN];
 	bool exited;
@@ -98,10 +103,11 @@ void target__govern(struct cgoscope_bpf *skel, struct target *tg, const struct g
 void target__exited(struct cgoscope_bpf *skel, struct target *tg, double now);
 
 /*
- * Calls made and not seen by the probes, as of the runtime's count in tg->mw
- * and the probe hits `enters`: the estimate's `untraced`.
+ * Calls tg made that nothing accounts for: the runtime's count since attach
+ * less `traced` (completed calls the probes timed) less `live` (calls in C
+ * now that they saw begin); the estimate's residual (estimate.h).
  */
-__u64 target__untraced(const struct target *tg, __u64 enters);
+double target__residual(const struct target *tg, __u64 traced, unsigned int live);
 
 /* Frees what tg holds (not the binary). */
 void target__free(struct target *tg);

@@ -366,8 +366,26 @@ static void test_errors(void **state)
 	put(ALLM, 0);
 	assert_int_equal(census__read(&src, &addrs, 0, NULL, &c), 0);
 	assert_int_equal(c.nm + c.n, 0);
-	a.m_curg = 0;
+	a.m_alllink = 0;
 	assert_int_equal(census__read(&src, &a, 0, NULL, &c), -ENOENT);
+	census__free(&c);
+}
+
+/* Without m.curg the Ms are still read and counted (every M's call count), but none gets an entry. */
+static void test_no_curg(void **state)
+{
+	struct gort_addrs a = addrs;
+	struct census c = { 0 };
+
+	four_ms();
+	a.m_curg = 0;
+	assert_int_equal(census__read(&src, &a, 0, NULL, &c), 0);
+	assert_int_equal(c.nm, 4);
+	assert_int_equal(c.n, 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(c.ms[i].tid, 100 + i);
+	assert_true(c.ms[0].in_c && !c.ms[1].in_c && c.ms[2].in_c);
+	assert_int_equal(c.ms[2].ncgocall, 9);
 	census__free(&c);
 }
 
@@ -437,6 +455,7 @@ int main(void)
 		cmocka_unit_test_setup(test_same_call, setup),
 		cmocka_unit_test_setup(test_list_changes, setup),
 		cmocka_unit_test_setup(test_errors, setup),
+		cmocka_unit_test_setup(test_no_curg, setup),
 		cmocka_unit_test_setup(test_unknown_offsets, setup),
 		cmocka_unit_test_setup(test_gather, setup),
 	};
