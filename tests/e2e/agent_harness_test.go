@@ -63,10 +63,22 @@ type agentEvent struct {
 // the test failed.
 func startAgent(t *testing.T, args ...string) *Agent {
 	t.Helper()
+	return startAgentArgs(t, withFullTracing(args))
+}
+
+// startAgentDefaults is startAgent as users run it: the governor on.
+func startAgentDefaults(t *testing.T, args ...string) *Agent {
+	t.Helper()
+	return startAgentArgs(t, args)
+}
+
+// startAgentArgs starts `cgoscope agent` with exactly args (startAgent).
+func startAgentArgs(t *testing.T, args []string) *Agent {
+	t.Helper()
 	requireRoot(t)
 	a := &Agent{
 		process: process{t: t, what: "agent", stderr: &syncBuffer{}, done: make(chan struct{})},
-		args:    append([]string{"agent", "--web.listen-address", "127.0.0.1:0"}, withFullTracing(args)...),
+		args:    append([]string{"agent", "--web.listen-address", "127.0.0.1:0"}, args...),
 		stdout:  &syncBuffer{},
 		serving: make(chan int, 1),
 		client:  &http.Client{Timeout: 10 * time.Second},

@@ -49,9 +49,22 @@ func runProfile(t *testing.T, args ...string) *Tracer {
 // sample the target at the moment the tracer printed.
 func runProfileWith(t *testing.T, onLine func(Line), args ...string) *Tracer {
 	t.Helper()
+	return startProfile(t, onLine, withFullTracing(args))
+}
+
+// runProfileDefaults is runProfile as users run it: without the
+// --overhead-budget=0 the other tests add, the governor on.
+func runProfileDefaults(t *testing.T, args ...string) *Tracer {
+	t.Helper()
+	return startProfile(t, nil, args)
+}
+
+// startProfile starts `cgoscope profile args...` (runProfileWith).
+func startProfile(t *testing.T, onLine func(Line), args []string) *Tracer {
+	t.Helper()
 	tr := &Tracer{
 		process: process{t: t, what: "tracer", stderr: &syncBuffer{}, done: make(chan struct{})},
-		args:    append([]string{"profile"}, withFullTracing(args)...),
+		args:    append([]string{"profile"}, args...),
 		stdout:  &syncBuffer{},
 		lines:   lineQueue{wake: make(chan struct{})},
 		onLine:  onLine,

@@ -19,6 +19,9 @@
 //	                      the panic unwinds through C and is recovered in Go
 //	-nest D               one cgs_nest(D): C -> Go -> C ... D cgo calls nested
 //	                      on one thread (D calls of cgs_nest)
+//	-phases SCRIPT        first, steps "what:n,..." in order, a program that
+//	                      changes pace: hot:N (cgs_noop), sleep1ms:N, sleep10us:N,
+//	                      sleep20ms:N, callback:N (cgs_outer(2)), idle:MS
 //
 // Modifiers: -gc (GC pressure in the background), -stackgrow (the callback
 // recurses deeply before calling cgs_inner, so the goroutine stack is copied
@@ -51,6 +54,7 @@ type config struct {
 	panics, nest                  int
 	maxThreads, rounds            int
 	gc, stackGrow                 bool
+	phases                        []phase
 }
 
 // cfg is set once in main, before the scenario starts; goInner reads it.
@@ -75,8 +79,13 @@ func parseFlags() *proto.Options {
 	fs.IntVar(&cfg.rounds, "rounds", 1, "repeat the whole scenario `R` times")
 	fs.BoolVar(&cfg.gc, "gc", false, "allocate and run runtime.GC() in a background goroutine during the scenario")
 	fs.BoolVar(&cfg.stackGrow, "stackgrow", false, "recurse deeply inside the callback so the stack is copied while cgs_outer is in C")
+	phases := fs.String("phases", "", "steps `what:n,...` run first in each round: hot, sleep1ms, sleep10us, sleep20ms, callback (calls), idle (ms)")
 	opts := proto.AddFlags(fs)
 	flag.Parse()
+	var err error
+	if cfg.phases, err = parsePhases(*phases); err != nil {
+		usage("-phases: %v", err)
+	}
 	if flag.NArg() > 0 {
 		usage("unexpected argument %q", flag.Arg(0))
 	}
@@ -131,6 +140,7 @@ func main() {
 
 // runRound runs every selected part of the scenario once, in order.
 func runRound() {
+	runPhases(cfg.phases)
 	hotLoop(cfg.hot, cfg.workers)
 	for i := 0; i < cfg.sleep1ms; i++ {
 		counters.sleepUs.timed(func() int64 { return cSleepUs(1000) })

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A phase is one step of a -phases script: what to do and how much of it.
+type phase struct {
+	what string // hot, sleep1ms, sleep10us, sleep20ms, callback, idle
+	n    int    // calls, or milliseconds for idle
+}
+
+// parsePhases reads "what:n,what:n,...": a program that changes pace, run
+// in order (every round) before the fixed parts of the scenario.
+func parsePhases(s string) ([]phase, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var ps []phase
+	for _, step := range strings.Split(s, ",") {
+		what, count, ok := strings.Cut(step, ":")
+		n, err := strconv.Atoi(count)
+		if !ok || err != nil || n < 0 {
+			return nil, fmt.Errorf("phase %q: want what:count with count >= 0", step)
+		}
+		switch what {
+		case "hot", "sleep1ms", "sleep10us", "sleep20ms", "callback", "idle":
+		default:
+			return nil, fmt.Errorf("phase %q: unknown step %q", step, what)
+		}
+		ps = append(ps, phase{what, n})
+	}
+	return ps, nil
+}
+
+// runPhases runs each step of ps in order, the calls from one goroutine
+// (hot: split over -workers).
+func runPhases(ps []phase) {
+	for _, p := range ps {
+		switch p.what {
+		case "hot":
+			hotLoop(p.n, cfg.workers)
+		case "sleep1ms":
+			repeat(p.n, &counters.sleepUs, func() int64 { return cSleepUs(1000) })
+		case "sleep10us":
+			repeat(p.n, &counters.sleepUs, func() int64 { return cSleepUs(10) })
+		case "sleep20ms":
+			repeat(p.n, &counters.sleep20ms, cSleep20ms)
+		case "callback":
+			repeat(p.n, &counters.outer, func() int64 { return cOuter(2) })
+		case "idle":
+			time.Sleep(time.Duration(p.n) * time.Millisecond)
+		}
+	}
+}
+
+// repeat makes n timed calls of call, counted by c.
+func repeat(n int, c *counter, call func() int64) {
+	for i := 0; i < n; i++ {
+		c.timed(call)
+	}
+}
