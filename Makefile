@@ -130,6 +130,7 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all gobins $(OUTPUT)/bench/prom_bench
 	$(Q)./scripts/bench.sh
+	$(Q)./scripts/bench_accuracy.sh
 	$(Q)./scripts/bench_agent.sh
 
 # /metrics render time without BPF (scripts/bench_agent.sh runs it).
