@@ -11,7 +11,10 @@
 volatile sig_atomic_t cli_stop;
 
 struct cli_tracing cli_tracing = {
-	.topts = { .calibrate = true, .long_ns = 1000000000ULL, .placement = PROBES_AUTO },
+	.topts = { .calibrate = true,
+		   .long_ns = 1000000000ULL,
+		   .placement = PROBES_AUTO,
+		   .census_hz = 50 },
 	.gov = { .budget = 0.01, .period_s = 2.0 },
 };
 
@@ -22,6 +25,7 @@ enum {
 	OPT_MAP_ENTRIES,
 	OPT_FALLBACK,
 	OPT_PLACEMENT,
+	OPT_CENSUS_HZ,
 	OPT_NO_CALIBRATE,
 };
 
@@ -36,6 +40,10 @@ static const struct argp_option tracing_options[] = {
 	{ "sampling-period", OPT_PERIOD, "SECONDS", 0,
 	  "When sampling, one cycle of probes on then off lasts this long (default 2)", 0 },
 	{ "map-entries", OPT_MAP_ENTRIES, "N", 0, "Size of the BPF call and stats maps", 0 },
+	{ "census-hz", OPT_CENSUS_HZ, "HZ", 0,
+	  "Read which threads are in C, in which function and Go stack, this often per process "
+	  "(the C-time profile; default 50, 0: never; costs the traced program nothing)",
+	  0 },
 	{ "placement", OPT_PLACEMENT, "WHERE", 0,
 	  "Probe sites: auto (default: the cheapest the binary allows), entry+call-site, "
 	  "call-sites or entry+ret",
@@ -80,6 +88,10 @@ static error_t parse_tracing(int key, char *arg, struct argp_state *state)
 		if (cli__parse_long(arg, "--map-entries", 1, 1 << 22, &v))
 			argp_usage(state);
 		o->map_entries = (__u32)v;
+		break;
+	case OPT_CENSUS_HZ:
+		if (cli__parse_double(arg, "--census-hz", 0, 1000, &o->census_hz))
+			argp_usage(state);
 		break;
 	case OPT_FALLBACK:
 		o->placement = PLACEMENT_ENTRY_RET;

@@ -120,6 +120,12 @@ static json_t *func_json(const struct func_snap *f)
 	return o;
 }
 
+/* A stack index of the top-level "stacks" table, or null. */
+static json_t *stack_ref(int stack)
+{
+	return stack < 0 ? json_null() : json_integer(stack);
+}
+
 static json_t *blocked_json(const struct blocked_snap *b)
 {
 	json_t *o = json_pack("{s:I}", "tid", (json_int_t)b->tid);
@@ -130,6 +136,8 @@ static json_t *blocked_json(const struct blocked_snap *b)
 	err |= json_object_set_new(o, "function", JSTR(b->func));
 	err |= json_object_set_new(o, "elapsed_ns", json_integer(ji(b->elapsed_ns)));
 	err |= json_object_set_new(o, "elapsed_lower_bound", json_boolean(b->elapsed_lower_bound));
+	err |= json_object_set_new(o, "called_from", json_string(b->caller ? b->caller : ""));
+	err |= json_object_set_new(o, "stack", stack_ref(b->stack));
 	if (err) {
 		json_decref(o);
 		return NULL;
@@ -191,6 +199,61 @@ static json_t *func_json_v(const void *f)
 static json_t *blocked_json_v(const void *b)
 {
 	return blocked_json(b);
+}
+
+static json_t *ctime_json_v(const void *v)
+{
+	const struct ctime_snap *t = v;
+	json_t *o = json_pack("{s:I, s:I, s:s}", "ns", ji(t->ns), "samples", ji(t->samples),
+			      "called_from", t->caller ? t->caller : "");
+
+	if (o && (json_object_set_new(o, "function", JSTR(t->func)) ||
+		  json_object_set_new(o, "stack", stack_ref(t->stack)))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The C-time profile of a process: thread-time in C per function and stack (census). */
+static json_t *ctime_json(const struct proc_snap *p)
+{
+	json_t *o = json_pack("{s:I, s:I}", "census_ns", ji(p->census_ns), "other_ns",
+			      ji(p->ctime_other_ns));
+
+	if (o && json_object_set_new(o, "entries", array_of(p->ctime, p->nctime, sizeof(*p->ctime),
+							     ctime_json_v))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *frame_json_v(const void *v)
+{
+	const struct snap_frame *f = v;
+	json_t *o = json_pack("{s:I, s:b}", "line", (json_int_t)f->line, "inlined", (int)f->inlined);
+
+	if (o && (json_object_set_new(o, "function", jstr(f->func, SNAP_PATH_LEN)) ||
+		  json_object_set_new(o, "file", jstr(f->file, SNAP_PATH_LEN)))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *stack_json_v(const void *v)
+{
+	const struct snap_stack *s = v;
+	json_t *o = json_pack("{s:b, s:s}", "truncated", (int)s->truncated, "called_from",
+			      s->caller ? s->caller : "");
+
+	if (o && json_object_set_new(o, "frames", array_of(s->frames, s->n, sizeof(*s->frames),
+							    frame_json_v))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 /* The plain numbers, flags and static strings of a process. */
@@ -257,6 +320,7 @@ static json_t *proc_json(const struct proc_snap *p)
 	err |= json_object_set_new(o, "reasons", reasons_json(p));
 	err |= json_object_set_new(
 		o, "blocked", array_of(p->blocked, p->nblocked, sizeof(*p->blocked), blocked_json_v));
+	err |= json_object_set_new(o, "c_time", ctime_json(p));
 	err |= json_object_set_new(o, "functions_folded", json_integer((json_int_t)p->folded));
 	err |= json_object_set_new(
 		o, "functions", array_of(p->funcs, p->nfuncs, sizeof(*p->funcs), func_json_v));
@@ -289,6 +353,8 @@ json_t *json__snapshot(const struct snapshot *snap)
 	err |= json_object_set_new(root, "drops", drops_json(snap));
 	err |= json_object_set_new(root, "processes", array_of(snap->procs, snap->nprocs,
 							       sizeof(*snap->procs), proc_json_v));
+	err |= json_object_set_new(root, "stacks", array_of(snap->stacks, snap->nstacks,
+							    sizeof(*snap->stacks), stack_json_v));
 	if (!err)
 		return root;
 	json_decref(root);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "clock.h"
 #include "gort.h"
 #include "mwatch.h"
 #include "procfs.h"
@@ -96,7 +97,7 @@ int mwatch__init(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_addr
 
 	memset(w, 0, sizeof(*w));
 	w->known = true;
-	err = mwatch__update(w, pid, bias, a, 0);
+	err = mwatch__update(w, pid, bias, a, clock__mono_ns());
 	if (err) {
 		mwatch__free(w);
 		return err;
@@ -120,6 +121,7 @@ int mwatch__update(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_ad
 		return err;
 	if (total > w->ncgocall) /* an M exiting during the read is missed once: never go back */
 		w->ncgocall = total;
+	w->at_ns = now_ns;
 	return 0;
 }
 

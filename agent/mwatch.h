@@ -33,6 +33,7 @@ struct mwatch {
 	unsigned int in_c; /* Ms in C at the last update */
 	unsigned int in_c_peak;
 	unsigned int nm;   /* Ms (the runtime's threads) at the last update */
+	__u64 at_ns;       /* when the last update read them (monotonic) */
 	struct mwatch_m *v; /* Ms in C at the last update, by tid */
 	size_t n;
 	struct census cs;  /* the last census: every M (cs.ms), the calls v[].call points to */

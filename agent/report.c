@@ -272,6 +272,34 @@ static bool has_lower_bound(const struct proc_snap *p)
 	return false;
 }
 
+#define REPORT_CALLER_FRAMES 3 /* Go frames shown of a stack, from its caller up */
+
+/*
+ * Who called C, from stack (an index of snap->stacks, -1: unknown): the
+ * caller and the frames above it, "f (file.go:12) <- g <- h".
+ */
+static void print_called_from(FILE *out, const struct snapshot *snap, int stack)
+{
+	const struct snap_stack *s = stack >= 0 && (size_t)stack < snap->nstacks ? &snap->stacks[stack]
+									      : NULL;
+	unsigned int shown = 0;
+	char buf[SNAP_PATH_LEN];
+
+	for (unsigned int i = s ? s->caller_at : 0; s && i < s->n && shown < REPORT_CALLER_FRAMES;
+	     i++) {
+		const struct snap_frame *f = &s->frames[i];
+		const char *base = strrchr(f->file, '/');
+
+		fprintf(out, "%s%s", shown ? " <- " : "", printable(buf, f->func));
+		if (!shown && f->line)
+			fprintf(out, " (%s:%u)", printable(buf, base ? base + 1 : f->file), f->line);
+		shown++;
+	}
+	if (!shown)
+		fputc('-', out);
+	fputc('\n', out);
+}
+
 static void print_blocked(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
 {
 	char d[DUR_LEN], name[SNAP_PATH_LEN];
@@ -283,18 +311,48 @@ static void print_blocked(FILE *out, const struct snapshot *snap, const struct p
 		fprintf(out, "none in C now\n");
 		return;
 	}
-	fprintf(out, "%zu in C now:\n  %10s %-24s %9s\n", p->nblocked, "TID", "FUNCTION", "ELAPSED");
-	for (i = 0; i < p->nblocked && i < REPORT_MAX_BLOCKED; i++)
-		fprintf(out, "  %10u %-24s %9s\n", p->blocked[i].tid,
+	fprintf(out, "%zu in C now:\n  %10s %-24s %9s  %s\n", p->nblocked, "TID", "FUNCTION",
+		"ELAPSED", "CALLED FROM");
+	for (i = 0; i < p->nblocked && i < REPORT_MAX_BLOCKED; i++) {
+		fprintf(out, "  %10u %-24s %9s  ", p->blocked[i].tid,
 			printable(name, p->blocked[i].func),
 			dur_mark(d, (double)p->blocked[i].elapsed_ns,
 				 p->blocked[i].elapsed_lower_bound ? ">=" : ""));
+		print_called_from(out, snap, p->blocked[i].stack);
+	}
 	if (has_lower_bound(p))
 		fprintf(
 		    out,
 		    "  (>=: the call began before the probes saw it: in C at least that long)\n");
 	if (p->nblocked > REPORT_MAX_BLOCKED)
 		fprintf(out, "  ... and %zu more (--json lists all)\n", p->nblocked - REPORT_MAX_BLOCKED);
+}
+
+#define REPORT_MAX_CTIME 10
+
+/* The C-time profile: where threads spent their time in C, by function and Go caller. */
+static void print_ctime(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
+{
+	char d[DUR_LEN], name[SNAP_PATH_LEN];
+	double total = (double)p->ctime_other_ns;
+	size_t i;
+
+	if (!p->census_ns || !p->nctime)
+		return;
+	for (i = 0; i < p->nctime; i++)
+		total += (double)p->ctime[i].ns;
+	fprintf(out, "\n  time in C, sampled by the census over %s: thread-time per function and "
+		     "Go caller\n  %9s %6s  %-24s %s\n",
+		dur(d, (double)p->census_ns), "THREAD-T", "SHARE", "FUNCTION", "CALLED FROM");
+	for (i = 0; i < p->nctime && i < REPORT_MAX_CTIME; i++) {
+		const struct ctime_snap *t = &p->ctime[i];
+
+		fprintf(out, "  %9s %5.1f%%  %-24s ", dur(d, (double)t->ns),
+			total > 0 ? 100.0 * (double)t->ns / total : 0, printable(name, t->func));
+		print_called_from(out, snap, t->stack);
+	}
+	if (p->nctime > REPORT_MAX_CTIME || p->ctime_other_ns)
+		fprintf(out, "  (more in --json and --pprof)\n");
 }
 
 static void print_threads(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
@@ -361,6 +419,7 @@ static void print_proc(FILE *out, const struct snapshot *snap, const struct proc
 	for (i = 0; opts->histograms && i < p->nfuncs; i++)
 		if (func_shown(&p->funcs[i], opts))
 			print_hist(out, &p->funcs[i]);
+	print_ctime(out, snap, p);
 	print_threads(out, snap, p);
 	print_verdict(out, p);
 }

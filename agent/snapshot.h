@@ -37,6 +37,23 @@ struct func_snap {
 	bool estimated;           /* calls and total_ns are estimates (the probes sampled) */
 };
 
+/* One Go frame, symbolized. Its strings belong to the snapshot. */
+struct snap_frame {
+	const char *func; /* "main.(*Store).Get", or "0x4a1200" when no Go function is there */
+	const char *file; /* "/src/app/store.go", or "" when unknown */
+	__u32 line;       /* 0 when unknown */
+	bool inlined;     /* inlined into the next frame (the same PC) */
+};
+
+/* A goroutine's Go stack above runtime.cgocall, innermost first (snapshot.stacks). */
+struct snap_stack {
+	struct snap_frame *frames;
+	unsigned int n;
+	bool truncated;     /* it went on past the frames read */
+	const char *caller; /* who called C: the first frame not cgo's or the runtime's ("" none) */
+	unsigned int caller_at; /* its index in frames (n when none) */
+};
+
 /* A call that has been in C longer than the long-blocking threshold. */
 #define SNAP_UNKNOWN_FUNC "(unknown)" /* in C since before the probes saw it, not named */
 
@@ -45,6 +62,18 @@ struct blocked_snap {
 	char func[SNAP_NAME_LEN];      /* or SNAP_UNKNOWN_FUNC */
 	__u64 elapsed_ns; /* so far: the call may still be running */
 	bool elapsed_lower_bound; /* began unseen: in C at least this long */
+	int stack;          /* its Go stack in snapshot.stacks, or -1 */
+	const char *caller; /* its stack's caller, or "" */
+};
+
+/* Thread-time in C of one C function called from one Go stack (census samples). */
+struct ctime_snap {
+	char func[SNAP_NAME_LEN];
+	__u64 fn;           /* the C function's runtime address */
+	int stack;          /* in snapshot.stacks, or -1 */
+	const char *caller; /* its stack's caller, or "" */
+	__u64 ns;           /* thread-time in C */
+	__u64 samples;      /* censuses that saw a thread there */
 };
 
 enum verdict {
@@ -96,6 +125,10 @@ struct proc_snap {
 	__s64 inflight_peak;
 	struct blocked_snap *blocked; /* long-blocking calls, longest first */
 	size_t nblocked;
+	struct ctime_snap *ctime; /* thread-time in C by function and stack, most first */
+	size_t nctime;
+	__u64 ctime_other_ns;     /* of the stacks beyond the ones listed */
+	__u64 census_ns;          /* time the censuses covered (0: no census sampling) */
 	__u64 long_calls;        /* completed calls that lasted longer than the threshold */
 
 	struct threads_snap threads;
@@ -111,6 +144,8 @@ struct proc_snap {
 };
 
 /* One moment of the whole tracer. */
+struct snap_arena; /* the strings a snapshot's stacks point to */
+
 struct snapshot {
 	double wall_time;        /* seconds since the epoch */
 	double duration_s;       /* how long the data was gathered */
@@ -118,13 +153,30 @@ struct snapshot {
 	struct proc_snap *procs;
 	size_t nprocs;
 	__u64 drops[CGOSCOPE_DROP__MAX]; /* BPF-side losses, by cause */
+	struct snap_stack *stacks; /* the Go stacks processes point to, each once */
+	size_t nstacks;
+	struct snap_arena *arena;
 };
 
 /* Name of a drop cause, for output: "stats_map_full", ... */
 const char *snapshot__drop_name(enum cgoscope_drop drop);
 /* Name of a verdict: "ok", "warning", "critical". */
 const char *snapshot__verdict_name(enum verdict v);
-/* Releases the arrays a snapshot owns (procs, their funcs and blocked); not snap itself. */
+/*
+ * Copies str into snap (its arena: the copy lives until snapshot__free()).
+ * Returns the copy, or NULL when out of memory.
+ */
+const char *snapshot__strdup(struct snapshot *snap, const char *str);
+
+/*
+ * Appends a stack of n frames (copied; their strings must be snap's), whose
+ * caller is frames[caller_at] (n: none), to snap->stacks. Returns its
+ * index, or -ENOMEM.
+ */
+int snapshot__add_stack(struct snapshot *snap, const struct snap_frame *frames, unsigned int n,
+			bool truncated, unsigned int caller_at);
+
+/* Releases what a snapshot owns (procs and their arrays, stacks, strings); not snap itself. */
 void snapshot__free(struct snapshot *snap);
 
 #endif /* CGOSCOPE_SNAPSHOT_H */

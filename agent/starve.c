@@ -34,20 +34,33 @@ __attribute__((format(printf, 3, 4))) static void reason(struct proc_snap *ps, e
 	va_end(ap);
 }
 
-/* The function most of ps's blocked calls are in (*n of them), or NULL without any. */
-static const char *most_blocked(const struct proc_snap *ps, size_t *n)
+/* Whether blocked calls a and b are in the same function, called from the same Go function. */
+static bool same_place(const struct blocked_snap *a, const struct blocked_snap *b)
 {
-	const char *best = NULL;
+	return !strcmp(a->func, b->func) &&
+	       !strcmp(a->caller ? a->caller : "", b->caller ? b->caller : "");
+}
+
+/*
+ * The blocked call whose place (function and caller) most of ps's blocked
+ * calls share (*n of them), or NULL without any. Counted on at most
+ * MOST_SCAN of them (a starving process has thousands).
+ */
+#define MOST_SCAN 256
+static const struct blocked_snap *most_blocked(const struct proc_snap *ps, size_t *n)
+{
+	size_t scan = ps->nblocked < MOST_SCAN ? ps->nblocked : MOST_SCAN;
+	const struct blocked_snap *best = NULL;
 
 	*n = 0;
-	for (size_t i = 0; i < ps->nblocked; i++) {
+	for (size_t i = 0; i < scan; i++) {
 		size_t k = 0;
 
 		for (size_t j = 0; j < ps->nblocked; j++)
-			k += !strcmp(ps->blocked[i].func, ps->blocked[j].func);
+			k += same_place(&ps->blocked[i], &ps->blocked[j]);
 		if (k > *n) {
 			*n = k;
-			best = ps->blocked[i].func;
+			best = &ps->blocked[i];
 		}
 	}
 	return best;
@@ -81,7 +94,8 @@ enum verdict starve__evaluate(struct proc_snap *ps, const struct starve_opts *o)
 	bool saturated = ps->inflight >= procs;
 	bool growing = th->growth_per_s >= o->min_growth;
 	double limit = ps->max_threads > 0 ? ps->max_threads : 10000;
-	const char *what, *assumed = ps->max_threads_assumed ? " (assumed)" : "", *fn;
+	const char *what, *assumed = ps->max_threads_assumed ? " (assumed)" : "";
+	const struct blocked_snap *top;
 	long long n = threads_of(ps, &what);
 	double eta = growing ? (limit - n) / th->growth_per_s : 0;
 	size_t many = (size_t)procs > o->min_blocked ? (size_t)procs : o->min_blocked, in_fn;
@@ -104,12 +118,13 @@ enum verdict starve__evaluate(struct proc_snap *ps, const struct starve_opts *o)
 		reason(ps, VERDICT_WARNING,
 		       "%lld threads in C calls (GOMAXPROCS %d) and Go threads growing by %.1f/s",
 		       (long long)ps->inflight, procs, th->growth_per_s);
-	fn = most_blocked(ps, &in_fn);
+	top = most_blocked(ps, &in_fn);
 	if (ps->nblocked >= many)
 		reason(ps, VERDICT_WARNING,
-		       "%zu calls blocked in C longer than the threshold, %zu of them in %s "
+		       "%zu calls blocked in C longer than the threshold, %zu of them in %s%s%s "
 		       "(longest %.1f s in %s); %lld threads in C, GOMAXPROCS %d",
-		       ps->nblocked, in_fn, fn, ps->blocked[0].elapsed_ns / 1e9, ps->blocked[0].func,
-		       (long long)ps->inflight, procs);
+		       ps->nblocked, in_fn, top->func, top->caller && *top->caller ? " called from " : "",
+		       top->caller ? top->caller : "", ps->blocked[0].elapsed_ns / 1e9,
+		       ps->blocked[0].func, (long long)ps->inflight, procs);
 	return ps->verdict;
 }

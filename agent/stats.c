@@ -14,7 +14,10 @@
 #include "slots.h"
 #include "starve.h"
 #include "stats.h"
+#include "symstack.h"
 #include "tracer.h"
+
+#define CTIME_MAX 50 /* (function, stack) entries of the C-time profile listed per process */
 
 /*
  * Go threads grow when the runtime added at least GROWTH_MIN_NEW of them in
@@ -37,6 +40,7 @@ struct collect {
 	struct pair *v;
 	size_t n;
 	__u64 now_ns;
+	struct symstack *stacks; /* the snapshot's Go stacks, each symbolized once */
 };
 
 static struct pair *pair_of(const struct collect *c, __u32 pid)
@@ -178,20 +182,36 @@ static void estimate_funcs(struct pair *pr)
 	}
 }
 
-static void add_blocked(struct proc_snap *ps, __u32 tid, const char *name, __u64 elapsed,
-			bool lower_bound)
+/* The snapshot's index of the Go stack of call (the census's view), or -1. */
+static int stack_of(struct collect *c, const struct pair *pr, const struct census_entry *call)
 {
+	int i;
+
+	if (!call || !call->npc)
+		return -1;
+	i = symstack__get(c->stacks, pr->tg->bin->gb, pr->tg->bias, call->pcs, call->npc,
+			  call->truncated);
+	return i < 0 ? -1 : i;
+}
+
+static void add_blocked(struct collect *c, struct pair *pr, __u32 tid, const char *name,
+			__u64 elapsed, bool lower_bound, const struct census_entry *call)
+{
+	struct proc_snap *ps = pr->ps;
 	struct blocked_snap *v = realloc(ps->blocked, (ps->nblocked + 1) * sizeof(*v));
+	struct blocked_snap *b;
 
 	if (!v)
 		return;
 	ps->blocked = v;
-	memset(&v[ps->nblocked], 0, sizeof(*v));
-	v[ps->nblocked].tid = tid;
-	v[ps->nblocked].elapsed_ns = elapsed;
-	v[ps->nblocked].elapsed_lower_bound = lower_bound;
-	snprintf(v[ps->nblocked].func, sizeof(v[0].func), "%s", name);
-	ps->nblocked++;
+	b = &v[ps->nblocked++];
+	memset(b, 0, sizeof(*b));
+	b->tid = tid;
+	b->elapsed_ns = elapsed;
+	b->elapsed_lower_bound = lower_bound;
+	snprintf(b->func, sizeof(b->func), "%s", name);
+	b->stack = stack_of(c, pr, call);
+	b->caller = b->stack >= 0 ? c->snap->stacks[b->stack].caller : "";
 }
 
 /* The frames of the in-flight map, copied out at one moment. */
@@ -314,7 +334,7 @@ static const struct cgoscope_frame *frame_of(const struct frames *fs, __u32 tgid
  * the latest).
  */
 static void place(struct collect *c, struct pair *pr, __u32 tid, __u64 fn, __u64 start_ns,
-		  bool lower_bound)
+		  bool lower_bound, const struct census_entry *call)
 {
 	__u64 elapsed = c->now_ns > start_ns ? c->now_ns - start_ns : 0;
 	struct func_snap *f = fn ? func_get(pr->ps, pr->tg, fn) : NULL;
@@ -322,7 +342,7 @@ static void place(struct collect *c, struct pair *pr, __u32 tid, __u64 fn, __u64
 	if (f)
 		f->inflight++;
 	if (elapsed >= c->snap->long_ns)
-		add_blocked(pr->ps, tid, f ? f->name : SNAP_UNKNOWN_FUNC, elapsed, lower_bound);
+		add_blocked(c, pr, tid, f ? f->name : SNAP_UNKNOWN_FUNC, elapsed, lower_bound, call);
 }
 
 /*
@@ -352,9 +372,10 @@ static void place_calls(struct tracer *t, struct collect *c, struct frames *fs)
 			const struct cgoscope_frame *fr = frame_of(fs, pr->ps->pid, m->tid);
 
 			if (fr)
-				place(c, pr, m->tid, fr->fn, fr->start_ns, false);
+				place(c, pr, m->tid, fr->fn, fr->start_ns, false, m->call);
 			else
-				place(c, pr, m->tid, m->call ? m->call->fn : 0, m->since_ns, true);
+				place(c, pr, m->tid, m->call ? m->call->fn : 0, m->since_ns, true,
+				      m->call);
 		}
 	}
 	for (size_t i = 0; i < fs->n; i++) {
@@ -362,7 +383,7 @@ static void place_calls(struct tracer *t, struct collect *c, struct frames *fs)
 		const struct cgoscope_frame *fr = &fs->v[i].fr;
 
 		if (pr && !pr->ps->runtime_view && fr->tid)
-			place(c, pr, fr->tid, fr->fn, fr->start_ns, false);
+			place(c, pr, fr->tid, fr->fn, fr->start_ns, false, NULL);
 	}
 }
 
@@ -397,6 +418,51 @@ static int cmp_blocked(const void *a, const void *b)
 	return x->elapsed_ns < y->elapsed_ns ? 1 : x->elapsed_ns > y->elapsed_ns ? -1 : 0;
 }
 
+static int cmp_cprof(const void *a, const void *b)
+{
+	const struct cprof_entry *const *x = a, *const *y = b;
+
+	return (*x)->ns < (*y)->ns ? 1 : (*x)->ns > (*y)->ns ? -1 : 0;
+}
+
+/* pr's C-time profile: its CTIME_MAX entries with the most time, with their stacks. */
+static int fill_ctime(struct collect *c, struct pair *pr)
+{
+	const struct cprof *cp = &pr->tg->cprof;
+	struct proc_snap *ps = pr->ps;
+	const struct cprof_entry **order;
+	size_t n = cp->n < CTIME_MAX ? cp->n : CTIME_MAX;
+
+	ps->census_ns = cp->sampled_ns;
+	if (!cp->n)
+		return 0;
+	order = malloc(cp->n * sizeof(*order));
+	ps->ctime = calloc(n, sizeof(*ps->ctime));
+	if (!order || !ps->ctime) {
+		free(order);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cp->n; i++)
+		order[i] = &cp->v[i];
+	qsort(order, cp->n, sizeof(*order), cmp_cprof);
+	for (size_t i = n; i < cp->n; i++)
+		ps->ctime_other_ns += order[i]->ns;
+	for (size_t i = 0; i < n; i++) {
+		const struct cprof_entry *e = order[i];
+		struct ctime_snap *t = &ps->ctime[ps->nctime++];
+		struct census_entry call = { .npc = e->npc, .truncated = e->truncated, .pcs = e->pcs };
+
+		t->fn = e->fn;
+		t->ns = e->ns;
+		t->samples = e->samples;
+		cnames__name(pr->tg->bin->cn, e->fn - pr->tg->bias, t->func, sizeof(t->func));
+		t->stack = stack_of(c, pr, &call);
+		t->caller = t->stack >= 0 ? c->snap->stacks[t->stack].caller : "";
+	}
+	free(order);
+	return 0;
+}
+
 /* Reads the maps and the runtime's views into c's processes. Returns 0 or -errno. */
 static int read_all(struct tracer *t, struct collect *c)
 {
@@ -413,10 +479,12 @@ static int read_all(struct tracer *t, struct collect *c)
 		read_runtime(&c->v[i]);
 	c->now_ns = clock__mono_ns();
 	place_calls(t, c, &fs);
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->n && !err; i++) {
 		estimate_funcs(&c->v[i]);
+		err = fill_ctime(c, &c->v[i]);
+	}
 	free(fs.v);
-	return 0;
+	return err;
 }
 
 int stats__collect(struct tracer *t, const struct starve_opts *starve, struct snapshot *snap)
@@ -438,15 +506,23 @@ int stats__collect(struct tracer *t, const struct starve_opts *starve, struct sn
 		free(c.v);
 		return -ENOMEM;
 	}
+	c.stacks = symstack__new(snap);
+	if (!c.stacks) {
+		free(c.v);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		fill_proc(t, &tgs[i], &snap->procs[snap->nprocs]);
 		c.v[c.n].tg = &tgs[i];
 		c.v[c.n++].ps = &snap->procs[snap->nprocs++];
 	}
 	err = read_all(t, &c);
+	symstack__free(c.stacks);
 	free(c.v);
-	if (err)
+	if (err) {
+		snapshot__free(snap);
 		return err;
+	}
 	read_drops(t, snap);
 	for (size_t i = 0; i < snap->nprocs; i++) {
 		struct proc_snap *ps = &snap->procs[i];

@@ -12,7 +12,7 @@ struct starve_opts;
  * statistics (names resolved), in-flight and long-blocking calls, threads,
  * drop counters, and the starvation verdict under the rules of starve.
  * snap->duration_s is left to the caller. The caller frees
- * with snapshot__free(). Returns 0 or -errno.
+ * with snapshot__free(). Returns 0 or -errno (then snap holds nothing).
  */
 int stats__collect(struct tracer *t, const struct starve_opts *starve, struct snapshot *snap);
 

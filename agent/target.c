@@ -19,6 +19,26 @@ static int refresh(struct target *tg)
 	return mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
 }
 
+void target__census(struct target *tg, __u64 now_ns, __u64 every_ns)
+{
+	__u64 dt;
+
+	if (tg->exited || !every_ns || now_ns - tg->census_at < every_ns)
+		return;
+	dt = tg->census_at && now_ns - tg->census_at < 2 * every_ns ? now_ns - tg->census_at
+								     : every_ns;
+	tg->census_at = now_ns;
+	if (now_ns - tg->mw.at_ns > every_ns / 2 && refresh(tg))
+		return;
+	cprof__census(&tg->cprof, dt);
+	for (size_t i = 0; i < tg->mw.n; i++) {
+		const struct census_entry *c = tg->mw.v[i].call;
+
+		if (c && c->fn)
+			cprof__add(&tg->cprof, c->fn, c->pcs, c->npc, c->truncated, dt);
+	}
+}
+
 double target__residual(const struct target *tg, __u64 traced, unsigned int live)
 {
 	if (!tg->mw.known)
@@ -260,4 +280,5 @@ void target__free(struct target *tg)
 	tg->gov_ms = NULL;
 	free(tg->adopted);
 	tg->adopted = NULL;
+	cprof__free(&tg->cprof);
 }

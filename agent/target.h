@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "cgoscope.h"
+#include "cprof.h"
 #include "estimate.h"
 #include "governor.h"
 #include "gort.h"
@@ -62,6 +63,8 @@ struct target {
 		__u64 ncgocall;
 	} *adopted;
 	size_t nadopted;
+	struct cprof cprof;  /* thread-time in C per function and Go stack (census samples) */
+	__u64 census_at;     /* the last census sample (monotonic ns) */
 	enum verdict worst; /* the worst verdict seen */
 	char worst_reason[SNAP_REASON_LEN];
 	bool exited;
@@ -95,6 +98,15 @@ void target__probes_off(struct cgoscope_bpf *skel, struct target *tg, double now
  */
 void target__govern(struct cgoscope_bpf *skel, struct target *tg, const struct governor_opts *o,
 		    double per_call_ns, double now);
+
+/*
+ * Samples the census for tg's C-time profile (cprof.h) when every_ns has
+ * passed since the last sample (now_ns: monotonic): each thread in C adds
+ * the time since then (at most two intervals) to its call's function and Go
+ * stack. A census the governor took this tick is reused. Does nothing for an
+ * exited process, or with every_ns 0.
+ */
+void target__census(struct target *tg, __u64 now_ns, __u64 every_ns);
 
 /*
  * The process has exited (at now): its clock stops, its probes go. Its data

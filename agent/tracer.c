@@ -213,20 +213,26 @@ static void attach_spawn(struct tracer *t, struct target *tg)
 void tracer__govern(struct tracer *t, const struct governor_opts *o)
 {
 	double now = clock__mono_s();
+	__u64 every = t->opts.census_hz > 0 ? (__u64)(1e9 / t->opts.census_hz) : 0;
 
 	for (size_t i = 0; i < t->ntargets; i++) {
 		struct target *tg = &t->targets[i];
 
 		target__govern(t->skel, tg, o, t->cost[tg->bin->plan.placement].per_call_ns, now);
+		target__census(tg, (__u64)(now * 1e9), every);
 	}
 }
 
 double tracer__tick_s(const struct tracer *t)
 {
+	double tick = GOVERNOR_TICK_S;
+
 	for (size_t i = 0; i < t->ntargets; i++)
 		if (!t->targets[i].on && !t->targets[i].exited)
-			return GOVERNOR_FAST_TICK_S;
-	return GOVERNOR_TICK_S;
+			tick = GOVERNOR_FAST_TICK_S;
+	if (t->opts.census_hz > 0 && 1 / t->opts.census_hz < tick)
+		tick = 1 / t->opts.census_hz;
+	return tick;
 }
 
 static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *err, size_t errlen)

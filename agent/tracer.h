@@ -20,6 +20,7 @@ struct tracer_opts {
 	__u64 long_ns;       /* long-blocking threshold */
 	__u32 map_entries;   /* size of the calls and stats maps; 0 = built-in default */
 	bool calibrate;      /* measure the probe cost at start */
+	double census_hz;    /* samples of the C-time profile per second and process; 0: none */
 };
 
 /* Measured cost of a probe pair, per placement. */
@@ -79,8 +80,8 @@ const struct tracer_opts *tracer__opts(const struct tracer *t);
 
 /*
  * One governor tick (governor.h, target.h) for every traced process: each
- * process's probes go on and off by its own cost. Call it every
- * tracer__tick_s() seconds.
+ * process's probes go on and off by its own cost; the census samples its
+ * C-time profile at census_hz. Call it every tracer__tick_s() seconds.
  */
 void tracer__govern(struct tracer *t, const struct governor_opts *o);
 

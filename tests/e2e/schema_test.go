@@ -16,6 +16,38 @@ type Profile struct {
 	LongThresholdNs uint64            `json:"long_threshold_ns"`
 	Drops           map[string]uint64 `json:"drops"`
 	Processes       []Process         `json:"processes"`
+	Stacks          []Stack           `json:"stacks"`
+}
+
+// Stack is a goroutine's Go stack above runtime.cgocall, innermost first.
+type Stack struct {
+	Truncated  bool    `json:"truncated"`
+	CalledFrom string  `json:"called_from"`
+	Frames     []Frame `json:"frames"`
+}
+
+// Frame is one symbolized Go frame.
+type Frame struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Inlined  bool   `json:"inlined"`
+}
+
+// CTime is a process's C-time profile (the census).
+type CTime struct {
+	CensusNs uint64       `json:"census_ns"`
+	OtherNs  uint64       `json:"other_ns"`
+	Entries  []CTimeEntry `json:"entries"`
+}
+
+// CTimeEntry is thread-time in C of one function from one stack.
+type CTimeEntry struct {
+	Function   string `json:"function"`
+	Ns         uint64 `json:"ns"`
+	Samples    uint64 `json:"samples"`
+	CalledFrom string `json:"called_from"`
+	Stack      *int   `json:"stack"`
 }
 
 // Process is one traced process in a Profile.
@@ -51,6 +83,7 @@ type Process struct {
 	SamplingRatio     float64    `json:"sampling_ratio"`
 	ProbeOverhead     float64    `json:"probe_overhead"`
 	ProbeHits         uint64     `json:"probe_hits"`
+	CTime             CTime      `json:"c_time"`
 	Sampled           bool       `json:"sampled"`
 	UnattributedCalls uint64     `json:"unattributed_calls"`
 }
@@ -73,6 +106,8 @@ type Blocked struct {
 	Function          string `json:"function"`
 	ElapsedNs         uint64 `json:"elapsed_ns"`
 	ElapsedLowerBound bool   `json:"elapsed_lower_bound"`
+	CalledFrom        string `json:"called_from"`
+	Stack             *int   `json:"stack"`
 }
 
 // Function is the statistics of one C function in one process.
@@ -113,6 +148,14 @@ func (p *Profile) Process(t *testing.T, pid int) *Process {
 	}
 	t.Fatalf("profile has no process %d (has %d processes)", pid, len(p.Processes))
 	return nil
+}
+
+// StackOf returns the stack at index i (nil: none), or nil.
+func (p *Profile) StackOf(i *int) *Stack {
+	if i == nil || *i < 0 || *i >= len(p.Stacks) {
+		return nil
+	}
+	return &p.Stacks[*i]
 }
 
 // Func returns the function called name, or nil.
@@ -159,7 +202,7 @@ type fields map[string]string
 
 var (
 	profileFields = fields{"cgoscope_version": "string", "time": "number", "duration_s": "number",
-		"long_threshold_ns": "int", "drops": "object", "processes": "array"}
+		"long_threshold_ns": "int", "drops": "object", "processes": "array", "stacks": "array"}
 	processFields = fields{"pid": "int", "nspid": "int", "comm": "string", "exe": "string",
 		"go_version": "string", "container_id": "string|null", "placement": "string",
 		"probe_cost_ns": "number", "span_floor_ns": "number", "exited": "bool", "calls": "int",
@@ -168,10 +211,16 @@ var (
 		"verdict": "string", "worst_verdict": "string", "worst_reason": "string", "reasons": "array", "blocked": "array", "functions_folded": "int",
 		"functions": "array", "exact_calls": "int|null", "exact_calls_partial": "bool", "runtime_view": "bool",
 		"sampling_ratio": "number", "probe_overhead": "number", "probe_hits": "int", "sampled": "bool",
-		"unattributed_calls": "int"}
+		"unattributed_calls": "int", "c_time": "object"}
 	threadsFields = fields{"current": "int", "peak": "int", "created": "int", "created_by_c": "int",
 		"exited": "int", "exited_by_c": "int", "go": "int|null", "growth_per_s": "number"}
-	blockedFields  = fields{"tid": "int", "function": "string", "elapsed_ns": "int", "elapsed_lower_bound": "bool"}
+	blockedFields = fields{"tid": "int", "function": "string", "elapsed_ns": "int", "elapsed_lower_bound": "bool",
+		"called_from": "string", "stack": "int|null"}
+	ctimeFields      = fields{"census_ns": "int", "other_ns": "int", "entries": "array"}
+	ctimeEntryFields = fields{"function": "string", "ns": "int", "samples": "int", "called_from": "string",
+		"stack": "int|null"}
+	stackFields    = fields{"truncated": "bool", "called_from": "string", "frames": "array"}
+	frameFields    = fields{"function": "string", "file": "string", "line": "int", "inlined": "bool"}
 	functionFields = fields{"name": "string", "addr": "string", "calls": "int", "estimated": "bool",
 		"traced_calls": "int", "total_ns": "int", "traced_ns": "int",
 		"avg_ns": "number", "p50_ns": "number", "p99_ns": "number", "max_ns": "int",
@@ -207,6 +256,10 @@ func checkProfileSchema(raw map[string]interface{}) []string {
 		where := fmt.Sprintf("$.processes[%d]", i)
 		p := check(where, pv, processFields)
 		check(where+".threads", p["threads"], threadsFields)
+		ct := check(where+".c_time", p["c_time"], ctimeFields)
+		for j, e := range array(ct["entries"]) {
+			check(fmt.Sprintf("%s.c_time.entries[%d]", where, j), e, ctimeEntryFields)
+		}
 		for j, b := range array(p["blocked"]) {
 			check(fmt.Sprintf("%s.blocked[%d]", where, j), b, blockedFields)
 		}
@@ -216,6 +269,12 @@ func checkProfileSchema(raw map[string]interface{}) []string {
 			for k, b := range array(f["histogram"]) {
 				check(fmt.Sprintf("%s.histogram[%d]", fw, k), b, bucketFields)
 			}
+		}
+	}
+	for i, sv := range array(top["stacks"]) {
+		s := check(fmt.Sprintf("$.stacks[%d]", i), sv, stackFields)
+		for j, f := range array(s["frames"]) {
+			check(fmt.Sprintf("$.stacks[%d].frames[%d]", i, j), f, frameFields)
 		}
 	}
 	return errs

@@ -86,6 +86,8 @@ static int fill_awkward(struct proc_snap *p)
 	p->blocked[0].tid = 780;
 	strcpy(p->blocked[0].func, "sleep");
 	p->blocked[0].elapsed_ns = 3200000000ULL;
+	p->blocked[0].stack = -1;
+	p->blocked[0].caller = "";
 
 	p->pid = 777;
 	p->nspid = 12;
@@ -119,6 +121,43 @@ static int fill_awkward(struct proc_snap *p)
 	return 0;
 }
 
+/*
+ * The C-time profile of the cgoload process: sqlite3_step from one Go stack
+ * (whose caller, main.(*Store).Get, is inlined into main.handle), getaddrinfo
+ * with no stack read.
+ */
+static int fill_ctime(struct snapshot *snap, struct proc_snap *p)
+{
+	struct snap_frame f[3] = {
+		{ .func = snapshot__strdup(snap, "main._Cfunc_sqlite3_step"), .file = "" },
+		{ .func = snapshot__strdup(snap, "main.(*Store).Get"),
+		  .file = snapshot__strdup(snap, "/src/app/store.go"),
+		  .line = 42,
+		  .inlined = true },
+		{ .func = snapshot__strdup(snap, "main.handle"),
+		  .file = snapshot__strdup(snap, "/src/app/main.go"),
+		  .line = 17 },
+	};
+	int stack;
+
+	if (!f[0].func || !f[1].func || !f[2].func || !f[1].file || !f[2].file)
+		return -ENOMEM;
+	f[0].file = f[1].file + strlen(f[1].file); /* "" of the arena */
+	stack = snapshot__add_stack(snap, f, 3, false, 1);
+	p->ctime = calloc(2, sizeof(*p->ctime));
+	if (stack < 0 || !p->ctime)
+		return -ENOMEM;
+	p->nctime = 2;
+	p->ctime[0] = (struct ctime_snap){ .func = "sqlite3_step", .fn = 0x4a1000, .stack = stack,
+					   .caller = snap->stacks[stack].caller, .ns = 2500000000ULL,
+					   .samples = 125 };
+	p->ctime[1] = (struct ctime_snap){ .func = "getaddrinfo", .fn = 0x4a1200, .stack = -1,
+					   .caller = "", .ns = 500000000ULL, .samples = 25 };
+	p->ctime_other_ns = 20000000;
+	p->census_ns = 10000000000ULL;
+	return 0;
+}
+
 int sample_snapshot__fill(struct snapshot *snap)
 {
 	memset(snap, 0, sizeof(*snap));
@@ -129,7 +168,8 @@ int sample_snapshot__fill(struct snapshot *snap)
 	if (!snap->procs)
 		return -ENOMEM;
 	snap->nprocs = 2;
-	if (fill_cgoload(&snap->procs[0]) || fill_awkward(&snap->procs[1])) {
+	if (fill_cgoload(&snap->procs[0]) || fill_awkward(&snap->procs[1]) ||
+	    fill_ctime(snap, &snap->procs[0])) {
 		snapshot__free(snap);
 		return -ENOMEM;
 	}

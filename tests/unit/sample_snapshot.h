@@ -11,7 +11,8 @@
 /*
  * Fills snap (heap arrays; release with snapshot__free) with two processes:
  * [0] pid 4242 "cgoload": getaddrinfo (5 calls), sqlite3_step (1000), 0x4a02c0 (2),
- *     GOMAXPROCS 4, verdict warning, no drops;
+ *     GOMAXPROCS 4, verdict warning, no drops; a C-time profile (sqlite3_step from one
+ *     stack, snap->stacks[0], its caller inlined; getaddrinfo without a stack);
  * [1] pid 777 comm SAMPLE_AWKWARD: one function "sleep" (3 calls), one blocked call,
  *     container, exited, GOMAXPROCS unknown (-1), thread limit assumed, verdict critical.
  * Returns 0 or -ENOMEM.

@@ -196,6 +196,39 @@ static void test_values(void **state)
 	assert_int_equal(geti(b, "tid"), 780);
 	assert_string_equal(gets(b, "function"), "sleep");
 	assert_int_equal(geti(b, "elapsed_ns"), 3200000000LL);
+	assert_true(json_is_null(json_object_get(b, "stack")));
+	assert_string_equal(gets(b, "called_from"), "");
+	json_decref(root);
+}
+
+/* The C-time profile and the stacks table it points into. */
+static void test_ctime_stacks(void **state)
+{
+	json_t *root = json__snapshot(*state);
+	json_t *p0 = json_array_get(json_object_get(root, "processes"), 0);
+	json_t *ct = json_object_get(p0, "c_time"), *e = json_array_get(json_object_get(ct, "entries"), 0);
+	json_t *stacks = json_object_get(root, "stacks"), *st, *fr;
+
+	assert_int_equal(geti(ct, "census_ns"), 10000000000LL);
+	assert_int_equal(geti(ct, "other_ns"), 20000000);
+	assert_int_equal(json_array_size(json_object_get(ct, "entries")), 2);
+	assert_string_equal(gets(e, "function"), "sqlite3_step");
+	assert_int_equal(geti(e, "ns"), 2500000000LL);
+	assert_int_equal(geti(e, "samples"), 125);
+	assert_string_equal(gets(e, "called_from"), "main.(*Store).Get");
+	assert_int_equal(json_array_size(stacks), 1);
+	assert_int_equal(geti(e, "stack"), 0);
+	st = json_array_get(stacks, 0);
+	assert_string_equal(gets(st, "called_from"), "main.(*Store).Get");
+	assert_true(json_is_false(json_object_get(st, "truncated")));
+	assert_int_equal(json_array_size(json_object_get(st, "frames")), 3);
+	fr = json_array_get(json_object_get(st, "frames"), 1);
+	assert_string_equal(gets(fr, "function"), "main.(*Store).Get");
+	assert_string_equal(gets(fr, "file"), "/src/app/store.go");
+	assert_int_equal(geti(fr, "line"), 42);
+	assert_true(json_is_true(json_object_get(fr, "inlined")));
+	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(ct, "entries"), 1),
+						 "stack")));
 	json_decref(root);
 }
 
@@ -246,6 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		SAMPLE_TEST(test_schema),
 		SAMPLE_TEST(test_values),
+		SAMPLE_TEST(test_ctime_stacks),
 		SAMPLE_TEST(test_invalid_utf8),
 		SAMPLE_TEST(test_print),
 		cmocka_unit_test(test_null),

@@ -144,7 +144,7 @@ static void test_threads_and_verdict(void **state)
 				     "    - 6 threads in C at once with GOMAXPROCS 4\n"));
 	assert_non_null(strstr(text, "GOMAXPROCS unknown; thread limit 10000 (assumed)\n"));
 	assert_non_null(strstr(text, "  long-blocking calls (> 1.00s): 3 completed, 1 in C now:\n"));
-	assert_non_null(strstr(text, "         780 sleep                        3.20s\n"));
+	assert_non_null(strstr(text, "         780 sleep                        3.20s  -\n"));
 	assert_non_null(strstr(text, "  verdict: CRITICAL\n"
 				     "    - 2 calls blocked in C for more than 1.00s\n"
 				     "    - threads grew by 7 while calls blocked\n"));
@@ -165,6 +165,21 @@ static void test_drops(void **state)
 	snap->drops[CGOSCOPE_DROP_RINGBUF] = 3;
 	text = render(snap, NULL);
 	assert_non_null(strstr(text, "\nlost data: stale_frame 1, ringbuf_full 3\n"));
+	free(text);
+}
+
+/* The C-time profile: thread-time and share per function, called from its stack's caller up. */
+static void test_ctime(void **state)
+{
+	char *text = render(*state, NULL);
+
+	assert_non_null(strstr(text, "\n  time in C, sampled by the census over 10.0s: thread-time per "
+				     "function and Go caller\n"
+				     "   THREAD-T  SHARE  FUNCTION                 CALLED FROM\n"
+				     "      2.50s  82.8%  sqlite3_step             main.(*Store).Get "
+				     "(store.go:42) <- main.handle\n"
+				     "      500ms  16.6%  getaddrinfo              -\n"
+				     "  (more in --json and --pprof)\n"));
 	free(text);
 }
 
@@ -222,6 +237,7 @@ int main(void)
 		SAMPLE_TEST(test_histograms),
 		SAMPLE_TEST(test_threads_and_verdict),
 		SAMPLE_TEST(test_drops),
+		SAMPLE_TEST(test_ctime),
 		SAMPLE_TEST(test_empty),
 		SAMPLE_TEST(test_exited_exact),
 		SAMPLE_TEST(test_bad_args),

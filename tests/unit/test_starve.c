@@ -264,6 +264,13 @@ static void test_long_blocking(void **state)
 	assert_verdict(&ps, VERDICT_WARNING, 1,
 		       "8 calls blocked in C longer than the threshold, 7 of them in sqlite3_step "
 		       "(longest 9.0 s in getaddrinfo)");
+	/* with their Go callers: the place is function and caller */
+	for (int i = 0; i < 8; i++)
+		blocked[i].caller = i < 3 ? "main.(*Store).Put" : "main.(*Store).Get";
+	assert_int_equal(eval(&ps), VERDICT_WARNING);
+	assert_verdict(&ps, VERDICT_WARNING, 1,
+		       "8 calls blocked in C longer than the threshold, 5 of them in sqlite3_step "
+		       "called from main.(*Store).Get (longest 9.0 s in getaddrinfo)");
 }
 
 /* Threads C libraries start are not the runtime's: with the Ms known, they count alone. */

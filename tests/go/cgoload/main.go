@@ -21,7 +21,8 @@
 //	                      on one thread (D calls of cgs_nest)
 //	-phases SCRIPT        first, steps "what:n,..." in order, a program that
 //	                      changes pace: hot:N (cgs_noop), sleep1ms:N, sleep10us:N,
-//	                      sleep20ms:N, callback:N (cgs_outer(2)), idle:MS
+//	                      sleep20ms:N, callback:N (cgs_outer(2)), idle:MS,
+//	                      patha:N, pathb:N (cgs_sleep_us(200) from main.pathA, main.pathB)
 //
 // Modifiers: -gc (GC pressure in the background), -stackgrow (the callback
 // recurses deeply before calling cgs_inner, so the goroutine stack is copied
@@ -135,6 +136,9 @@ func main() {
 		truth.GoroutinesBlocked = cfg.block
 	}
 	fillTruth(&truth)
+	if len(pathCalls) > 0 {
+		truth.Callers = map[string]map[string]uint64{"cgs_sleep_us": pathCalls}
+	}
 	sess.Finish(truth)
 }
 

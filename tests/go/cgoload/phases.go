@@ -9,7 +9,7 @@ import (
 
 // A phase is one step of a -phases script: what to do and how much of it.
 type phase struct {
-	what string // hot, sleep1ms, sleep10us, sleep20ms, callback, idle
+	what string // hot, sleep1ms, sleep10us, sleep20ms, callback, idle, patha, pathb
 	n    int    // calls, or milliseconds for idle
 }
 
@@ -27,7 +27,7 @@ func parsePhases(s string) ([]phase, error) {
 			return nil, fmt.Errorf("phase %q: want what:count with count >= 0", step)
 		}
 		switch what {
-		case "hot", "sleep1ms", "sleep10us", "sleep20ms", "callback", "idle":
+		case "hot", "sleep1ms", "sleep10us", "sleep20ms", "callback", "idle", "patha", "pathb":
 		default:
 			return nil, fmt.Errorf("phase %q: unknown step %q", step, what)
 		}
@@ -53,6 +53,14 @@ func runPhases(ps []phase) {
 			repeat(p.n, &counters.outer, func() int64 { return cOuter(2) })
 		case "idle":
 			time.Sleep(time.Duration(p.n) * time.Millisecond)
+		case "patha":
+			for i := 0; i < p.n; i++ {
+				pathA()
+			}
+		case "pathb":
+			for i := 0; i < p.n; i++ {
+				pathB()
+			}
 		}
 	}
 }
@@ -62,4 +70,22 @@ func repeat(n int, c *counter, call func() int64) {
 	for i := 0; i < n; i++ {
 		c.timed(call)
 	}
+}
+
+// pathCalls counts the cgs_sleep_us calls of pathA and pathB, by caller.
+var pathCalls = map[string]uint64{}
+
+// pathA and pathB call the same C function (cgs_sleep_us, 200 us) from two Go
+// call paths, so that a tracer can tell its callers apart.
+//
+//go:noinline
+func pathA() {
+	pathCalls["main.pathA"]++
+	counters.sleepUs.timed(func() int64 { return cSleepUs(200) })
+}
+
+//go:noinline
+func pathB() {
+	pathCalls["main.pathB"]++
+	counters.sleepUs.timed(func() int64 { return cSleepUs(200) })
 }

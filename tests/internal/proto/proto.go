@@ -40,6 +40,9 @@ type Truth struct {
 	CThreadsCreated int `json:"c_threads_created"`
 	// Timing holds measured durations of the timed C functions, by C name.
 	Timing map[string]Timing `json:"timing,omitempty"`
+	// Callers counts, per C function, the calls made from each Go function
+	// (by its full name, e.g. "main.pathA"), for workloads that know them.
+	Callers map[string]map[string]uint64 `json:"callers,omitempty"`
 	// ElapsedNs is the wall time of the whole scenario (all rounds).
 	ElapsedNs int64 `json:"elapsed_ns"`
 	// CgoCalls is every cgo call the scenario made (how far runtime.NumCgoCall
