@@ -1,4 +1,4 @@
-/* test_pprof.c - unit tests of the pprof writer: the decoded proto, what go tool pprof reads. */
+/* test_pprof.c - unit tests of the pprof and folded writers: decoded proto, go tool pprof, text. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
+#include "folded.h"
 #include "intern.h"
 #include "pprof.h"
 #include "profile.pb-c.h"
@@ -410,6 +411,83 @@ static void test_go_pprof(void **state)
 	free(go);
 }
 
+/* folded__write() into a string. */
+static char *folded(const struct pprof_profile *p, unsigned int value, unsigned int flags)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(folded__write(f, p, value, flags), 0);
+	fclose(f);
+	return text;
+}
+
+static void assert_folded(const struct pprof_profile *p, unsigned int value, unsigned int flags,
+			  const char *want)
+{
+	char *got = folded(p, value, flags);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* (c) Folded stacks byte for byte: root first, the repeated stack summed, per value. */
+static void test_folded(void **state)
+{
+	assert_folded(&model, 0, 0,
+		      "main.main;main.handle;main.(*Store).Get;sqlite3_step 5\n"
+		      "main.main;main.handle;sqlite3_exec 1\n");
+	assert_folded(&model, 1, 0,
+		      "main.main;main.handle;main.(*Store).Get;sqlite3_step 4500\n"
+		      "main.main;main.handle;sqlite3_exec 500\n");
+	assert_folded(&model, 0, FOLDED_LINES,
+		      "main.main@/src/store/main.go:9;main.handle@/src/store/main.go:17;"
+		      "main.(*Store).Get@/src/store/store.go:42;sqlite3_step 5\n"
+		      "main.main@/src/store/main.go:9;main.handle@/src/store/main.go:21;"
+		      "sqlite3_exec 1\n");
+}
+
+/* Names that would break the format, unknown frames, empty stacks, zero sums. */
+static void test_folded_escape(void **state)
+{
+	static const struct pprof_frame odd[] = {
+		{ "a;b c\nd\te", "my dir/x;y.go", 3, 0 },
+		{ NULL, NULL, 0, 0 },
+		{ "", "f.go", 0, 0 },
+	};
+	static const __s64 one[] = { 1 }, zero[] = { 0 }, neg[] = { -4 };
+	static const struct pprof_sample s[] = {
+		{ odd, 3, one, NULL, 0 },
+		{ NULL, 0, one, NULL, 0 },
+		{ step_frames, 4, zero, NULL, 0 },
+		{ exec_frames, 3, neg, NULL, 0 },
+	};
+	struct pprof_profile p = { .types = types, .n_types = 1, .samples = s, .n_samples = 4 };
+
+	assert_folded(&p, 0, 0, "[unknown];[unknown];a:b_c_d_e 1\n[unknown] 1\n");
+	assert_folded(&p, 0, FOLDED_LINES,
+		      "[unknown]@f.go;[unknown];a:b_c_d_e@my_dir/x:y.go:3 1\n[unknown] 1\n");
+}
+
+static void test_folded_errors(void **state)
+{
+	static const __s64 big[] = { INT64_MAX };
+	static const struct pprof_sample s[] = { { step_frames, 4, big, NULL, 0 },
+						 { step_frames, 4, big, NULL, 0 } };
+	struct pprof_profile p = { .types = types, .n_types = 1, .samples = s, .n_samples = 2 };
+	FILE *full = fopen("/dev/full", "w");
+
+	assert_int_equal(folded__write(NULL, &model, 0, 0), -EINVAL);
+	assert_int_equal(folded__write(stdout, NULL, 0, 0), -EINVAL);
+	assert_int_equal(folded__write(stdout, &model, 2, 0), -EINVAL);
+	assert_int_equal(folded__write(stdout, &p, 0, 0), -EOVERFLOW);
+	assert_non_null(full);
+	assert_int_equal(folded__write(full, &model, 0, 0), -EIO);
+	fclose(full);
+}
+
 /* Ids in first-seen order, keys kept through growth, binary keys with NULs. */
 static void test_intern(void **state)
 {
@@ -452,7 +530,8 @@ int main(void)
 		cmocka_unit_test(test_decode),	      cmocka_unit_test(test_mapping_flags),
 		cmocka_unit_test(test_write),	      cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_encode_errors), cmocka_unit_test(test_go_pprof),
-		cmocka_unit_test(test_intern),
+		cmocka_unit_test(test_folded),	      cmocka_unit_test(test_folded_escape),
+		cmocka_unit_test(test_folded_errors), cmocka_unit_test(test_intern),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
