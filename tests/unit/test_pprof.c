@@ -347,6 +347,9 @@ static char *run_pprof(const char *go, const char *args, const char *file)
 	FILE *f;
 
 	assert_non_null(out);
+	/* go tool builds pprof on first use, into its cache: give it one without $HOME */
+	if (!getenv("GOCACHE") && !getenv("HOME") && !getenv("XDG_CACHE_HOME"))
+		setenv("GOCACHE", "/tmp/cgoscope-test-gocache", 0);
 	assert_true(
 	    asprintf(&cmd, "GOTOOLCHAIN=local '%s' tool pprof %s '%s' 2>&1", go, args, file) > 0);
 	f = popen(cmd, "r");
