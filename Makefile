@@ -2,6 +2,7 @@
 OUTPUT ?= .output
 CLANG ?= clang
 BPFTOOL ?= bpftool
+PROTOC_C ?= protoc-c
 GO ?= /usr/local/go/bin/go
 GO119 ?= /usr/lib/go-1.19/bin/go
 ARCH := x86
@@ -10,8 +11,9 @@ VERSION := 0.1.0
 SANITIZE ?=
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
-CPPFLAGS := -D_GNU_SOURCE -DCGOSCOPE_VERSION='"$(VERSION)"' -I$(OUTPUT) -Ibpf -Iagent
-LIBS := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcapstone -lm -lpthread
+CPPFLAGS := -D_GNU_SOURCE -DCGOSCOPE_VERSION='"$(VERSION)"' -I$(OUTPUT) -I$(OUTPUT)/proto -Ibpf \
+	-Iagent
+LIBS := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcapstone -lprotobuf-c -lm -lpthread
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -20,7 +22,12 @@ endif
 BUILD_FLAGS := $(CC) $(CFLAGS) $(LDFLAGS)
 
 AGENT_SRCS := $(wildcard agent/*.c)
-AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS))
+# protobuf-c code generated from agent/proto/*.proto (the pprof profile schema).
+PROTOS := $(notdir $(basename $(wildcard agent/proto/*.proto)))
+PROTO_SRCS := $(patsubst %,$(OUTPUT)/proto/%.pb-c.c,$(PROTOS))
+PROTO_HDRS := $(PROTO_SRCS:.c=.h)
+PROTO_OBJS := $(patsubst %,$(OUTPUT)/proto/%.pb-c.o,$(PROTOS))
+AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS)) $(PROTO_OBJS)
 LIB_OBJS := $(filter-out $(OUTPUT)/agent/main.o,$(AGENT_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
@@ -45,7 +52,7 @@ all: $(OUTPUT)/cgoscope
 deps:
 	$(Q)./scripts/deps.sh
 
-$(OUTPUT) $(OUTPUT)/agent $(OUTPUT)/unit $(OUTPUT)/go:
+$(OUTPUT) $(OUTPUT)/agent $(OUTPUT)/proto $(OUTPUT)/unit $(OUTPUT)/go:
 	$(Q)mkdir -p $@
 
 # vmlinux.h from the running kernel's BTF; the committed copy when there is none.
@@ -66,7 +73,20 @@ $(OUTPUT)/cgoscope.skel.h: $(OUTPUT)/cgoscope.bpf.o
 $(OUTPUT)/.build-flags: FORCE | $(OUTPUT)
 	$(Q)echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' > $@
 
-$(OUTPUT)/agent/%.o: agent/%.c $(OUTPUT)/cgoscope.skel.h $(OUTPUT)/.build-flags | $(OUTPUT)/agent
+# One protoc-c run makes both files (a pattern rule with two targets is one recipe); agent
+# objects wait for the headers, and their .d files then track them.
+.SECONDARY: $(PROTO_SRCS) $(PROTO_HDRS)
+$(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h: agent/proto/%.proto | $(OUTPUT)/proto
+	$(call msg,PROTOC-C,$@)
+	$(Q)$(PROTOC_C) --proto_path=agent/proto --c_out=$(OUTPUT)/proto $<
+
+# The generated code builds with the project's flags, warnings included.
+$(OUTPUT)/proto/%.pb-c.o: $(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h $(OUTPUT)/.build-flags
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -c $< -o $@
+
+$(OUTPUT)/agent/%.o: agent/%.c $(OUTPUT)/cgoscope.skel.h $(OUTPUT)/.build-flags \
+		| $(OUTPUT)/agent $(PROTO_HDRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -MMD -MP -c $< -o $@
 
@@ -74,7 +94,8 @@ $(OUTPUT)/cgoscope: $(AGENT_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJS) $(OUTPUT)/.build-flags | $(OUTPUT)/unit
+$(OUTPUT)/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJS) $(PROTO_HDRS) $(OUTPUT)/.build-flags \
+		| $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(LDFLAGS) $< $(UNIT_HELPERS) $(LIB_OBJS) $(LIBS) -lcmocka -o $@
 

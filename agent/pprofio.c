@@ -1,0 +1,108 @@
+/* pprofio.c - writes profiles as gzip'd profile.proto files, atomically (zlib, rename). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "pprof.h"
+
+#define GZIP_WBITS (15 + 16) /* deflate window 2^15, gzip header and trailer */
+#define FILE_MODE  0644
+
+/* in as one gzip member in a malloc'd *out of *out_len bytes. */
+static int gzip_buf(const void *in, size_t len, void **out, size_t *out_len)
+{
+	z_stream zs = { 0 };
+	uLong bound;
+	int ret;
+
+	*out = NULL;
+	if (len > UINT_MAX)
+		return -EFBIG;
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, GZIP_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	bound = deflateBound(&zs, len);
+	*out = bound <= UINT_MAX ? malloc(bound) : NULL;
+	if (!*out) {
+		deflateEnd(&zs);
+		return -ENOMEM;
+	}
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = len;
+	zs.next_out = *out;
+	zs.avail_out = bound;
+	ret = deflate(&zs, Z_FINISH);
+	*out_len = zs.total_out;
+	deflateEnd(&zs);
+	if (ret == Z_STREAM_END)
+		return 0;
+	free(*out);
+	*out = NULL;
+	return -EIO;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* buf to a new file beside path, then renamed over it. */
+static int replace_file(const char *path, const void *buf, size_t len)
+{
+	char *tmp;
+	int fd, err;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		free(tmp);
+		return err;
+	}
+	err = fchmod(fd, FILE_MODE) ? -errno : write_all(fd, buf, len);
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	free(tmp);
+	return err;
+}
+
+int pprof__write(const struct pprof_profile *p, const char *path)
+{
+	void *raw, *gz;
+	size_t raw_len, gz_len;
+	int err;
+
+	if (!path || !*path)
+		return -EINVAL;
+	err = pprof__encode(p, &raw, &raw_len);
+	if (err)
+		return err;
+	err = gzip_buf(raw, raw_len, &gz, &gz_len);
+	free(raw);
+	if (err)
+		return err;
+	err = replace_file(path, gz, gz_len);
+	free(gz);
+	return err;
+}
