@@ -70,6 +70,7 @@ again:
 		return explain_open_error(-errno);
 	skel->rodata->watch_exec = opts->watch_exec;
 	skel->rodata->long_ns = opts->long_ns;
+	skel->rodata->callers = !opts->no_callers;
 	if (opts->map_entries) {
 		bpf_map__set_max_entries(skel->maps.calls, opts->map_entries);
 		bpf_map__set_max_entries(skel->maps.stats, opts->map_entries);

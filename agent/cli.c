@@ -26,6 +26,7 @@ enum {
 	OPT_FALLBACK,
 	OPT_PLACEMENT,
 	OPT_CENSUS_HZ,
+	OPT_NO_CALLERS,
 	OPT_NO_CALIBRATE,
 };
 
@@ -48,6 +49,8 @@ static const struct argp_option tracing_options[] = {
 	  "Probe sites: auto (default: the cheapest the binary allows), entry+call-site, "
 	  "call-sites or entry+ret",
 	  0 },
+	{ "no-callers", OPT_NO_CALLERS, NULL, 0,
+	  "Do not keep the Go callers of traced calls (their stacks cost the probes a little)", 0 },
 	{ "entry-ret", OPT_FALLBACK, NULL, 0,
 	  "Use the fallback placement (cgocall entry + every RET): --placement entry+ret", 0 },
 	{ "no-calibrate", OPT_NO_CALIBRATE, NULL, 0,
@@ -92,6 +95,9 @@ static error_t parse_tracing(int key, char *arg, struct argp_state *state)
 	case OPT_CENSUS_HZ:
 		if (cli__parse_double(arg, "--census-hz", 0, 1000, &o->census_hz))
 			argp_usage(state);
+		break;
+	case OPT_NO_CALLERS:
+		o->no_callers = true;
 		break;
 	case OPT_FALLBACK:
 		o->placement = PLACEMENT_ENTRY_RET;

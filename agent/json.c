@@ -92,6 +92,23 @@ static json_t *hist_json(const __u64 buckets[CGOSCOPE_NBUCKETS])
 	return a;
 }
 
+static json_t *stack_ref(int stack);
+static json_t *array_of(const void *elems, size_t n, size_t size, json_t *(*one)(const void *));
+
+static json_t *caller_json_v(const void *v)
+{
+	const struct caller_snap *c = v;
+	json_t *o = json_pack("{s:s, s:I, s:I, s:b}", "called_from", c->caller ? c->caller : "",
+			      "calls", ji(c->calls), "total_ns", ji(c->total_ns), "exact",
+			      (int)c->exact);
+
+	if (o && json_object_set_new(o, "stack", stack_ref(c->stack))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *func_json(const struct func_snap *f)
 {
 	double avg = f->traced_calls ? (double)f->traced_ns / (double)f->traced_calls : 0;
@@ -113,6 +130,8 @@ static json_t *func_json(const struct func_snap *f)
 			     jround(hist__quantile(f->buckets, 0.99, f->max_ns)), "max_ns",
 			     ji(f->max_ns), "inflight", (json_int_t)f->inflight));
 	err |= json_object_set_new(o, "histogram", hist_json(f->buckets));
+	err |= json_object_set_new(o, "callers", array_of(f->callers, f->ncallers,
+							  sizeof(*f->callers), caller_json_v));
 	if (err) {
 		json_decref(o);
 		return NULL;

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "discover.h"
 #include "json.h"
+#include "profout.h"
 #include "report.h"
 #include "starve.h"
 #include "stats.h"
@@ -21,6 +22,8 @@ static struct profile_env {
 	bool json;
 	long interval_s;     /* print a report this often; 0: once at the end */
 	bool alert_exit;     /* exit 3 when the worst verdict was not ok */
+	const char *pprof;   /* write the final profile here (gzip'd profile.proto) */
+	const char *folded;  /* ... and as folded stacks here */
 	struct report_opts ropts;
 	struct starve_opts starve;
 } env;
@@ -33,6 +36,7 @@ static const char doc[] =
 	"  cgoscope profile -p 1234            # until Ctrl-C or the process exits\n"
 	"  cgoscope profile -p 1234 -d 10 -H   # 10 seconds, with latency histograms\n"
 	"  cgoscope profile -e /usr/bin/myd --json > profile.json\n"
+	"  cgoscope profile -p 1234 -d 30 --pprof cgo.pb.gz && go tool pprof -top cgo.pb.gz\n"
 	"\n"
 	"Exit status: 0 when a report was printed, 1 on errors, 2 on bad usage, 3 with\n"
 	"--alert-exit when the starvation verdict was warning or critical at some point.\n";
@@ -43,6 +47,8 @@ enum {
 	OPT_WARN_FRACTION,
 	OPT_CRIT_FRACTION,
 	OPT_ETA,
+	OPT_PPROF,
+	OPT_FOLDED,
 };
 
 static const struct argp_option options[] = {
@@ -53,6 +59,12 @@ static const struct argp_option options[] = {
 	{ "min-calls", OPT_MIN_CALLS, "N", 0, "Hide functions with fewer than N calls", 0 },
 	{ "interval", 'i', "SECONDS", 0,
 	  "Print a report every SECONDS (with --json: JSON lines, the final report too)", 0 },
+	{ "pprof", OPT_PPROF, "FILE", 0,
+	  "Also write the profile for `go tool pprof` (gzip'd profile.proto): calls, C time and "
+	  "the census's thread-time in C, by C function and Go caller",
+	  0 },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "Also write folded stacks (flamegraph.pl, speedscope) of the time in C", 0 },
 	{ "alert-exit", OPT_ALERT_EXIT, NULL, 0,
 	  "Exit with status 3 if the verdict was not ok at some point", 0 },
 	{ "warn-fraction", OPT_WARN_FRACTION, "F", 0,
@@ -93,6 +105,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_ALERT_EXIT:
 		env.alert_exit = true;
+		break;
+	case OPT_PPROF:
+		env.pprof = arg;
+		break;
+	case OPT_FOLDED:
+		env.folded = arg;
 		break;
 	case OPT_WARN_FRACTION:
 		if (cli__parse_double(arg, "--warn-fraction", 0.01, 1, &env.starve.warn_fraction))
@@ -205,6 +223,21 @@ static void wait_done(struct tracer *t, struct discover *d, double started)
 	}
 }
 
+/* Writes the --pprof and --folded files of the final snapshot. Returns 0 or -errno. */
+static int write_profiles(const struct snapshot *snap)
+{
+	int err = env.pprof ? profout__write_pprof(snap, env.pprof) : 0;
+
+	if (err) {
+		fprintf(stderr, "cgoscope: cannot write %s: %s\n", env.pprof, strerror(-err));
+		return err;
+	}
+	err = env.folded ? profout__write_folded(snap, env.folded) : 0;
+	if (err)
+		fprintf(stderr, "cgoscope: cannot write %s: %s\n", env.folded, strerror(-err));
+	return err;
+}
+
 /* The worst verdict any process had, as of the last report. */
 static enum verdict worst_seen;
 
@@ -233,6 +266,8 @@ static int report(struct tracer *t, double started, bool final)
 			err = report__print(stdout, &snap, &env.ropts);
 		fflush(stdout);
 	}
+	if (final && !err)
+		err = write_profiles(&snap);
 	snapshot__free(&snap);
 	return err;
 }

@@ -329,6 +329,33 @@ static void print_blocked(FILE *out, const struct snapshot *snap, const struct p
 }
 
 #define REPORT_MAX_CTIME 10
+#define REPORT_CALLER_FUNCS 5 /* functions whose Go callers are shown */
+#define REPORT_CALLERS	    3 /* callers shown per function */
+
+/* The Go callers of the traced calls of the busiest functions. */
+static void print_callers(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
+{
+	char name[SNAP_PATH_LEN], n[DUR_LEN], d[DUR_LEN];
+	bool head = false;
+
+	for (size_t i = 0; i < p->nfuncs && i < REPORT_CALLER_FUNCS; i++) {
+		const struct func_snap *f = &p->funcs[i];
+
+		for (size_t j = 0; j < f->ncallers && j < REPORT_CALLERS; j++) {
+			const struct caller_snap *c = &f->callers[j];
+
+			if (!head)
+				fprintf(out, "\n  Go callers of the traced calls (~: from sampled stacks)\n"
+					     "  %-24s %10s %9s  %s\n",
+					"FUNCTION", "CALLS", "TOTAL", "CALLED FROM");
+			head = true;
+			fprintf(out, "  %-24s %10s %9s  ", j ? "" : printable(name, f->name),
+				count(n, c->calls, !c->exact),
+				dur_mark(d, (double)c->total_ns, c->exact ? "" : "~"));
+			print_called_from(out, snap, c->stack);
+		}
+	}
+}
 
 /* The C-time profile: where threads spent their time in C, by function and Go caller. */
 static void print_ctime(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
@@ -419,6 +446,7 @@ static void print_proc(FILE *out, const struct snapshot *snap, const struct proc
 	for (i = 0; opts->histograms && i < p->nfuncs; i++)
 		if (func_shown(&p->funcs[i], opts))
 			print_hist(out, &p->funcs[i]);
+	print_callers(out, snap, p);
 	print_ctime(out, snap, p);
 	print_threads(out, snap, p);
 	print_verdict(out, p);

@@ -21,6 +21,7 @@ static const char *const drop_names[CGOSCOPE_DROP__MAX] = {
 	[CGOSCOPE_DROP_STALE_FRAME] = "stale_frame",
 	[CGOSCOPE_DROP_READ_FAIL] = "read_failed",
 	[CGOSCOPE_DROP_RINGBUF] = "ringbuf_full",
+	[CGOSCOPE_DROP_CALLERS] = "callers_lost",
 };
 
 static const char *const verdict_names[] = {
@@ -96,6 +97,8 @@ void snapshot__free(struct snapshot *snap)
 	if (!snap)
 		return;
 	for (i = 0; i < snap->nprocs; i++) {
+		for (size_t j = 0; j < snap->procs[i].nfuncs; j++)
+			free(snap->procs[i].funcs[j].callers);
 		free(snap->procs[i].funcs);
 		free(snap->procs[i].blocked);
 		free(snap->procs[i].ctime);

@@ -19,6 +19,19 @@
  */
 
 /*
+ * Traced calls of one C function made from one Go stack (the probes read
+ * the stacks of every long call and a random sample of short ones: calls
+ * and total_ns are then estimates of the traced calls, `exact` says which).
+ */
+struct caller_snap {
+	int stack;          /* in snapshot.stacks, or -1 */
+	const char *caller; /* its stack's caller, or "" */
+	__u64 calls;
+	__u64 total_ns;
+	bool exact;         /* every call counted, none scaled from a sample */
+};
+
+/*
  * Statistics of one C function in one process. While the probes sample
  * (estimate.h), calls and total_ns are estimates of all the calls made;
  * traced_calls, traced_ns, max_ns and the buckets are of the traced calls
@@ -35,6 +48,8 @@ struct func_snap {
 	__u64 buckets[CGOSCOPE_NBUCKETS]; /* traced calls: slot i holds [2^i, 2^(i+1)) ns */
 	__u32 inflight;           /* calls of this function in C right now */
 	bool estimated;           /* calls and total_ns are estimates (the probes sampled) */
+	struct caller_snap *callers; /* its traced calls by Go stack, most calls first */
+	size_t ncallers;
 };
 
 /* One Go frame, symbolized. Its strings belong to the snapshot. */

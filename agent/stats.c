@@ -18,6 +18,7 @@
 #include "tracer.h"
 
 #define CTIME_MAX 50 /* (function, stack) entries of the C-time profile listed per process */
+#define CALLERS_MAX 20 /* Go stacks listed per function */
 
 /*
  * Go threads grow when the runtime added at least GROWTH_MIN_NEW of them in
@@ -463,12 +464,77 @@ static int fill_ctime(struct collect *c, struct pair *pr)
 	return 0;
 }
 
+/* Adds the traced calls from one stack (the callers map's entry) to its function. */
+static int add_caller(struct collect *c, struct pair *pr, const struct cgoscope_caller_key *k,
+		      const struct cgoscope_caller_val *v)
+{
+	struct func_snap *f = func_get(pr->ps, pr->tg, k->fn);
+	struct census_entry call = { .pcs = k->pcs };
+	struct caller_snap *cs;
+
+	if (!f)
+		return -ENOMEM;
+	while (call.npc < CGOSCOPE_CALLER_PCS && k->pcs[call.npc])
+		call.npc++;
+	call.truncated = call.npc == CGOSCOPE_CALLER_PCS;
+	cs = realloc(f->callers, (f->ncallers + 1) * sizeof(*cs));
+	if (!cs)
+		return -ENOMEM;
+	f->callers = cs;
+	cs = &cs[f->ncallers++];
+	cs->stack = stack_of(c, pr, &call);
+	cs->caller = cs->stack >= 0 ? c->snap->stacks[cs->stack].caller : "";
+	cs->calls = v->count + v->sampled * CGOSCOPE_CALLER_SAMPLE;
+	cs->total_ns = v->sum_ns + v->sampled_ns * CGOSCOPE_CALLER_SAMPLE;
+	cs->exact = !v->sampled;
+	return 0;
+}
+
+static int cmp_caller(const void *a, const void *b)
+{
+	const struct caller_snap *x = a, *y = b;
+
+	return x->calls < y->calls ? 1 : x->calls > y->calls ? -1 : 0;
+}
+
+/* The callers map into each function's callers, most calls first, at most CALLERS_MAX. */
+static int read_callers(struct tracer *t, struct collect *c)
+{
+	int fd = bpf_map__fd(tracer__skel(t)->maps.callers_map);
+	struct cgoscope_caller_key key, next;
+	struct cgoscope_caller_val v;
+	bool first = true;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		struct pair *pr = pair_of(c, next.tgid);
+
+		key = next;
+		first = false;
+		if (pr && !bpf_map_lookup_elem(fd, &key, &v))
+			err = add_caller(c, pr, &key, &v);
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		for (size_t j = 0; j < c->v[i].ps->nfuncs; j++) {
+			struct func_snap *f = &c->v[i].ps->funcs[j];
+
+			if (f->ncallers > 1)
+				qsort(f->callers, f->ncallers, sizeof(*f->callers), cmp_caller);
+			if (f->ncallers > CALLERS_MAX)
+				f->ncallers = CALLERS_MAX;
+		}
+	}
+	return err;
+}
+
 /* Reads the maps and the runtime's views into c's processes. Returns 0 or -errno. */
 static int read_all(struct tracer *t, struct collect *c)
 {
 	struct frames fs = { 0 };
 	int err = fstats__for_each(tracer__skel(t), 0, add_func, c);
 
+	if (!err)
+		err = read_callers(t, c);
 	if (!err)
 		err = read_frames(t, &fs);
 	if (err) {

@@ -419,6 +419,8 @@ static void release_slot(struct tracer *t, struct target *tg)
 			offsetof(struct cgoscope_func_key, tgid), key, NULL, NULL);
 	mapkeys__forget(bpf_map__fd(skel->maps.calls), sizeof(struct cgoscope_calls_key),
 			offsetof(struct cgoscope_calls_key, tgid), key, NULL, NULL);
+	mapkeys__forget(bpf_map__fd(skel->maps.callers_map), sizeof(struct cgoscope_caller_key),
+			offsetof(struct cgoscope_caller_key, tgid), key, NULL, NULL);
 }
 
 /* Room for one more target. Returns 0 or -ENOMEM. */

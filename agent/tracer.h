@@ -21,6 +21,7 @@ struct tracer_opts {
 	__u32 map_entries;   /* size of the calls and stats maps; 0 = built-in default */
 	bool calibrate;      /* measure the probe cost at start */
 	double census_hz;    /* samples of the C-time profile per second and process; 0: none */
+	bool no_callers;     /* do not keep the Go callers of traced calls */
 };
 
 /* Measured cost of a probe pair, per placement. */

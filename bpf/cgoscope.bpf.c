@@ -11,6 +11,7 @@
 /* Set by the agent before load. */
 const volatile bool watch_exec = false; /* emit exec events (agent discovery) */
 const volatile __u64 long_ns = 1000000000; /* a call this long is long-blocking */
+const volatile bool callers = true; /* keep the Go callers of traced calls */
 
 /*
  * Traced processes: tgid -> slot, the filter every program checks first (or
@@ -81,6 +82,22 @@ struct {
 	__type(value, struct cgoscope_func_stats);
 } stats SEC(".maps");
 
+/* Traced calls per (process, C function, Go stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct cgoscope_caller_key);
+	__type(value, struct cgoscope_caller_val);
+} callers_map SEC(".maps");
+
+/* Where a callers key is built (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgoscope_caller_key);
+} caller_scratch SEC(".maps");
+
 /* Threads created by C code; their own children are C's too. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -113,6 +130,7 @@ struct {
 
 static const struct cgoscope_calls zero_calls;
 static const struct cgoscope_func_stats zero_stats;
+static const struct cgoscope_caller_val zero_caller;
 
 static __always_inline void drop(enum cgoscope_drop cause)
 {
@@ -333,6 +351,54 @@ static __always_inline void account(__u32 tgid, __u64 fn, __u64 ns)
 }
 
 /*
+ * Counts a traced call of fn (ns long) to the Go stack it was made from:
+ * the user stack by frame pointers from the leave site (runtime.cgocall's
+ * frame, skipped, then its callers), its first CGOSCOPE_CALLER_PCS return
+ * addresses; a short call only when sampled (cgoscope.h).
+ */
+static __always_inline void account_caller(struct pt_regs *ctx, __u32 tgid, __u64 fn, __u64 ns)
+{
+	bool sampled = ns < CGOSCOPE_CALLER_LONG_NS;
+	struct cgoscope_caller_key *key;
+	struct cgoscope_caller_val *v;
+	__u32 zero = 0;
+	long n;
+
+	if (sampled && bpf_get_prandom_u32() % CGOSCOPE_CALLER_SAMPLE)
+		return;
+	key = bpf_map_lookup_elem(&caller_scratch, &zero);
+	if (!key)
+		return;
+	key->tgid = tgid;
+	key->pad = 0;
+	key->fn = fn;
+	n = bpf_get_stack(ctx, key->pcs, sizeof(key->pcs), BPF_F_USER_STACK | 1);
+	if (n < 0) {
+		drop(CGOSCOPE_DROP_CALLERS);
+		return;
+	}
+	for (int i = 0; i < CGOSCOPE_CALLER_PCS; i++)
+		if (i >= n / 8)
+			key->pcs[i] = 0;
+	v = bpf_map_lookup_elem(&callers_map, key);
+	if (!v) {
+		bpf_map_update_elem(&callers_map, key, &zero_caller, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&callers_map, key);
+		if (!v) {
+			drop(CGOSCOPE_DROP_CALLERS);
+			return;
+		}
+	}
+	if (sampled) {
+		__sync_fetch_and_add(&v->sampled, 1);
+		__sync_fetch_and_add(&v->sampled_ns, ns);
+	} else {
+		__sync_fetch_and_add(&v->count, 1);
+		__sync_fetch_and_add(&v->sum_ns, ns);
+	}
+}
+
+/*
  * Whether the call a frame kept across a pause stands for is still the one
  * thread pid_tgid (goroutine g) is leaving: the runtime's call count of its M
  * has not moved since the agent kept it. Read only for such frames (rare).
@@ -426,6 +492,8 @@ paired:
 	if (now - start >= long_ns)
 		__sync_fetch_and_add(&proc->long_calls, 1);
 	account(key.tgid, fn, now - start);
+	if (callers)
+		account_caller(ctx, key.tgid, fn, now - start);
 	return 0;
 unpaired:
 	/*

@@ -12,6 +12,15 @@
 #define CGOSCOPE_COMM_LEN 16
 #define CGOSCOPE_MAX_MS 16384 /* Ms walked at exit (the runtime's default limit is 10000) */
 #define CGOSCOPE_MAX_PROCS 4096 /* slots of traced processes; slot 0 is the agent's calibration */
+#define CGOSCOPE_CALLER_PCS 8 /* return addresses kept of a traced call's Go stack */
+/*
+ * Reading a Go stack costs a traced call about as much again as its probes
+ * (~1.4 us here): it is read for every call of CGOSCOPE_CALLER_LONG_NS or
+ * more, where that is a small share, and for one in CGOSCOPE_CALLER_SAMPLE
+ * of the shorter ones, at random.
+ */
+#define CGOSCOPE_CALLER_LONG_NS 50000
+#define CGOSCOPE_CALLER_SAMPLE 64
 
 /* Where a call record lives: the thread (emulated CALL sites) or the goroutine. */
 enum cgoscope_keying {
@@ -28,6 +37,7 @@ enum cgoscope_drop {
 	CGOSCOPE_DROP_STALE_FRAME,   /* enter never left (panic unwound it) */
 	CGOSCOPE_DROP_READ_FAIL,     /* could not read target memory */
 	CGOSCOPE_DROP_RINGBUF,       /* ring buffer full */
+	CGOSCOPE_DROP_CALLERS,       /* a traced call's Go stack not kept: unreadable, or map full */
 	CGOSCOPE_DROP__MAX,
 };
 
@@ -91,6 +101,26 @@ struct cgoscope_func_stats {
 	__u64 sum_ns;
 	__u64 max_ns;
 	__u64 buckets[CGOSCOPE_NBUCKETS];
+};
+
+/*
+ * Key of the callers map: a C function and the first return addresses of
+ * the Go stack that called it (frame pointers, from runtime.cgocall up: the
+ * cgo wrapper, its caller, ...; 0 past the stack's end).
+ */
+struct cgoscope_caller_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 fn;
+	__u64 pcs[CGOSCOPE_CALLER_PCS];
+};
+
+/* Value of the callers map: the traced calls made from that stack. */
+struct cgoscope_caller_val {
+	__u64 count;   /* calls of CGOSCOPE_CALLER_LONG_NS or more: every one */
+	__u64 sum_ns;
+	__u64 sampled; /* shorter calls: one in CGOSCOPE_CALLER_SAMPLE of them */
+	__u64 sampled_ns;
 };
 
 /* One cgo call in flight. */

@@ -102,8 +102,22 @@ func TestCensusCallers(t *testing.T) {
 	if a == 0 || ratio < 1.5 || ratio > 2.6 {
 		t.Errorf("main.pathB / main.pathA thread-time %.2f, want about 2", ratio)
 	}
-	if f := proc.Func("cgs_sleep_us"); f == nil || f.Calls != 7500 {
-		t.Errorf("cgs_sleep_us: %v calls, the workload made 7500", callsOf(f))
+	f := proc.Func("cgs_sleep_us")
+	if f == nil || f.Calls != 7500 {
+		t.Fatalf("cgs_sleep_us: %v calls, the workload made 7500", callsOf(f))
+	}
+	// the traced calls' Go stacks (200 us each: every stack read): exact per caller
+	got := map[string]uint64{}
+	for _, c := range f.Callers {
+		st := prof.StackOf(c.Stack)
+		for _, caller := range []string{"main.pathA", "main.pathB"} {
+			if st != nil && stackHas(st, caller) && c.Exact {
+				got[caller] += c.Calls
+			}
+		}
+	}
+	if got["main.pathA"] != 2500 || got["main.pathB"] != 5000 {
+		t.Errorf("traced calls of cgs_sleep_us by Go caller %v, the workload made %v", got, callers)
 	}
 }
 

@@ -125,6 +125,16 @@ type Function struct {
 	MaxNs       uint64   `json:"max_ns"`
 	Inflight    int64    `json:"inflight"`
 	Histogram   []Bucket `json:"histogram"`
+	Callers     []Caller `json:"callers"`
+}
+
+// Caller is the traced calls of a function made from one Go stack.
+type Caller struct {
+	CalledFrom string `json:"called_from"`
+	Stack      *int   `json:"stack"`
+	Calls      uint64 `json:"calls"`
+	TotalNs    uint64 `json:"total_ns"`
+	Exact      bool   `json:"exact"`
 }
 
 // Bucket is one log2 histogram slot: calls lasting [LoNs, HiNs) ns.
@@ -222,7 +232,7 @@ var (
 	stackFields    = fields{"truncated": "bool", "called_from": "string", "frames": "array"}
 	frameFields    = fields{"function": "string", "file": "string", "line": "int", "inlined": "bool"}
 	functionFields = fields{"name": "string", "addr": "string", "calls": "int", "estimated": "bool",
-		"traced_calls": "int", "total_ns": "int", "traced_ns": "int",
+		"traced_calls": "int", "total_ns": "int", "traced_ns": "int", "callers": "array",
 		"avg_ns": "number", "p50_ns": "number", "p99_ns": "number", "max_ns": "int",
 		"inflight": "int", "histogram": "array"}
 	bucketFields = fields{"lo_ns": "int", "hi_ns": "int", "count": "int"}
