@@ -176,30 +176,6 @@ static void test_inline_frames(void **state)
 	}
 }
 
-/* PCs to look up in a binary: every function's entry, 7 inside, its last byte. */
-struct pcs {
-	__u64 *v;
-	size_t n, cap;
-};
-
-static int add_pcs(const struct gobin_func *fn, void *ctx)
-{
-	struct pcs *p = ctx;
-	unsigned int k;
-
-	if (!fn->size)
-		return 0;
-	if (p->n + 9 > p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 65536;
-		p->v = realloc(p->v, p->cap * sizeof(*p->v));
-		assert_non_null(p->v);
-	}
-	for (k = 0; k < 8; k++)
-		p->v[p->n++] = fn->addr + fn->size * k / 8;
-	p->v[p->n++] = fn->addr + fn->size - 1;
-	return 0;
-}
-
 /* addr2line's answer for one PC: the physical function, the innermost file:line. */
 struct a2l {
 	char func[512], file[512];
@@ -214,7 +190,7 @@ static const char *go_tool(void)
 }
 
 /* Runs `go tool addr2line bin` on pcs; returns its n answers (the caller frees them). */
-static struct a2l *addr2line(const char *bin, const struct pcs *pcs)
+static struct a2l *addr2line(const char *bin, const struct testbin_pcs *pcs)
 {
 	char in[] = "/tmp/test_gosym.XXXXXX", out[64], *cmd, line[512], *colon;
 	struct a2l *a = calloc(pcs->n, sizeof(*a));
@@ -267,7 +243,7 @@ static bool no_line_table(const struct gobin *gb, __u64 pc)
  * (C functions of internally linked host objects, which addr2line gives
  * garbage lines). Returns the number of PCs in inlined code.
  */
-static size_t check_addr2line(const char *bin, const struct pcs *pcs, const struct a2l *a)
+static size_t check_addr2line(const char *bin, const struct testbin_pcs *pcs, const struct a2l *a)
 {
 	struct gosym_frame out[MAX_FRAMES];
 	struct gobin *gb = gobin__open(bin);
@@ -305,14 +281,14 @@ static size_t check_addr2line(const char *bin, const struct pcs *pcs, const stru
  */
 static void compare_addr2line(const char *bin, const char *twin)
 {
-	struct pcs pcs = { 0 };
+	struct testbin_pcs pcs = { 0 };
 	struct gobin *gb = gobin__open(bin);
 	struct a2l *a;
 	size_t inlined;
 
 	if (!gb)
 		fail_msg("gobin__open(%s): %s", bin, strerror(errno));
-	gobin__for_each_func(gb, add_pcs, &pcs);
+	testbin__func_pcs(gb, &pcs);
 	gobin__close(gb);
 	a = addr2line(twin, &pcs);
 	inlined = check_addr2line(bin, &pcs, a);
