@@ -27,9 +27,14 @@ struct gosym {
 
 struct gosym *gosym__new(const struct gobin *gb)
 {
-	struct gosym *gs = calloc(1, sizeof(*gs));
+	struct gosym *gs;
 	int err;
 
+	if (!gb) {
+		errno = EINVAL;
+		return NULL;
+	}
+	gs = calloc(1, sizeof(*gs));
 	if (!gs) {
 		errno = ENOMEM;
 		return NULL;

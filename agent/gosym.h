@@ -23,7 +23,7 @@ struct gosym_frame {
 /*
  * A symbolizer of gb's Go functions from its .gopclntab (stripped binaries
  * too) with a cache of recent lookups. gb must outlive it. Returns NULL and
- * sets errno: ENOENT when gb has no function table, ENOMEM.
+ * sets errno: ENOENT when gb has no function table, EINVAL for NULL, ENOMEM.
  */
 struct gosym *gosym__new(const struct gobin *gb);
 

@@ -59,6 +59,8 @@ static void test_no_go_code(void **state)
 	errno = 0;
 	assert_null(gosym__new(notgo));
 	assert_int_equal(errno, ENOENT);
+	assert_null(gosym__new(NULL));
+	assert_int_equal(errno, EINVAL);
 	assert_int_equal(gobin__find_func(gb, "_cgo_8101bbdcc8c7_Cfunc_cgohello_add", &fn), 0);
 	expect_none(gs, fn.addr, GOSYM_EXACT);
 	expect_none(gs, fn.addr + fn.size / 2, 0);
