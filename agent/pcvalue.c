@@ -37,7 +37,8 @@ static bool step(const unsigned char **p, const unsigned char *end, __u64 *pc, _
 		*err = -ENOENT; /* the end: pc is past the range the table covers */
 	if (*p >= end || (!**p && !first) || uvarint(p, end, &uv) || uvarint(p, end, &dpc))
 		return false;
-	*val += (__s32)(-(uv & 1) ^ (uv >> 1)); /* zig-zag */
+	/* A zig-zag delta; int32 arithmetic wraps in Go, so it does here. */
+	*val = (__s32)((__u32)*val + (-(uv & 1) ^ (uv >> 1)));
 	*pc += (__u64)dpc * quantum;
 	return true;
 }
