@@ -48,6 +48,9 @@ struct gobin {
 	size_t ndata, data_cap;
 	__u64 runtime_text; /* the runtime.text symbol, 0 when stripped */
 	unsigned char *pcln_copy;
+	struct pclntab pt; /* valid when pcln_text is set or pt.magic is older than 1.18 */
+	bool have_pt;
+	__u64 pcln_vaddr, pcln_text;
 	char *version, *module;
 };
 
@@ -252,33 +255,42 @@ static void load_buildinfo(struct gobin *gb, const GElf_Shdr *sh)
 	}
 }
 
-/* Returns moduledata.text if a moduledata at addr points at the pclntab at pcln, else 0. */
-static __u64 moduledata_at(const struct gobin *gb, __u64 addr, __u64 pcln, __u64 names)
-{
-	__u64 md[23]; /* pcHeader, 6 slices, findfunctab, minpc, maxpc, text */
+/*
+ * The runtime's moduledata, as far as gobin reads it: pcHeader, 6 slices,
+ * findfunctab, minpc, maxpc, text, ... and gofunc, word 38 in Go 1.18-1.19,
+ * 40 from 1.20 (covctrs, ecovctrs came before it).
+ */
+#define MD_WORDS     23 /* up to text */
+#define MD_MINPC     20
+#define MD_TEXT	     22
+#define MD_GOFUNC118 38
+#define MD_GOFUNC120 40
 
-	if (gobin__read(gb, addr, md, sizeof(md)) || md[0] != pcln || md[1] != names)
-		return 0;
-	return md[22] <= md[20] ? md[22] : 0;
+/* Reads into md the moduledata at addr if it points at the pclntab at pcln. */
+static bool moduledata_at(const struct gobin *gb, __u64 addr, __u64 pcln, __u64 names, __u64 *md)
+{
+	return !gobin__read(gb, addr, md, MD_WORDS * 8) && md[0] == pcln && md[1] == names &&
+	       md[MD_TEXT] && md[MD_TEXT] <= md[MD_MINPC];
 }
 
 /*
- * Finds runtime.text of a stripped binary through the moduledata: recent Go
- * (1.26 here) writes 0 in the pclntab header's textStart field.
+ * Finds the moduledata of the pclntab at pcln by the pointer to it (a PIE
+ * relocation's addend, else a word of a writable segment) and reads it into
+ * md. Stripped binaries need it: recent Go (1.26 here) writes 0 in the
+ * pclntab header's textStart field. Returns its address, 0 when there is none.
  */
-static __u64 moduledata_text(const struct gobin *gb, __u64 pcln, const struct pclntab *pt)
+static __u64 moduledata_find(const struct gobin *gb, __u64 pcln, const struct pclntab *pt,
+			     __u64 *md)
 {
-	__u64 names = pcln + pt->funcnametab, off, text;
+	__u64 names = pcln + pt->funcnametab, off;
 	size_t i;
 
 	if (pt->ptrsize != 8)
 		return 0;
 	for (i = 0; i < gb->nrelocs; i++) { /* PIE: the pointer is a relocation addend */
-		if (gb->relocs[i].addend != pcln)
-			continue;
-		text = moduledata_at(gb, gb->relocs[i].offset, pcln, names);
-		if (text)
-			return text;
+		if (gb->relocs[i].addend == pcln &&
+		    moduledata_at(gb, gb->relocs[i].offset, pcln, names, md))
+			return gb->relocs[i].offset;
 	}
 	for (i = 0; i < gb->nsegs; i++) {
 		const struct segment *s = &gb->segs[i];
@@ -286,11 +298,9 @@ static __u64 moduledata_text(const struct gobin *gb, __u64 pcln, const struct pc
 		if (!(s->flags & PF_W))
 			continue;
 		for (off = (8 - s->vaddr % 8) % 8; off + 8 <= s->filesz; off += 8) {
-			if (rd64(gb->image + s->offset + off) != pcln)
-				continue;
-			text = moduledata_at(gb, s->vaddr + off, pcln, names);
-			if (text)
-				return text;
+			if (rd64(gb->image + s->offset + off) == pcln &&
+			    moduledata_at(gb, s->vaddr + off, pcln, names, md))
+				return s->vaddr + off;
 		}
 	}
 	return 0;
@@ -312,7 +322,7 @@ static int add_pcln_func(const char *name, __u64 entry, __u64 end, unsigned int 
 static int load_pclntab(struct gobin *gb, const GElf_Shdr *sh)
 {
 	const unsigned char *buf = NULL;
-	__u64 vaddr = 0, text = 0;
+	__u64 vaddr = 0, text = 0, md[MD_WORDS];
 	size_t len = 0, i;
 	struct pclntab pt;
 	ssize_t off;
@@ -350,11 +360,15 @@ static int load_pclntab(struct gobin *gb, const GElf_Shdr *sh)
 		return 0;
 	if (pt.magic == PCLNTAB_MAGIC_118 || pt.magic == PCLNTAB_MAGIC_120) {
 		text = pt.text_start ? pt.text_start : gb->runtime_text;
-		if (!text)
-			text = moduledata_text(gb, vaddr, &pt);
+		if (!text && moduledata_find(gb, vaddr, &pt, md))
+			text = md[MD_TEXT];
 		if (!in_text(gb, text + pclntab__first_entry_off(&pt)))
 			return 0;
 	}
+	gb->pt = pt;
+	gb->have_pt = true;
+	gb->pcln_vaddr = vaddr;
+	gb->pcln_text = text;
 	return pclntab__for_each_func(&pt, text, add_pcln_func, gb);
 }
 
@@ -818,4 +832,31 @@ size_t gobin__read_code(const struct gobin *gb, const struct gobin_func *fn, voi
 	while (len > 0 && gobin__read(gb, fn->addr, buf, len))
 		len /= 2; /* near the end of the text segment */
 	return len;
+}
+
+/* moduledata.gofunc of a Go 1.18+ table: runtime.firstmoduledata, else found by its pointer. */
+static __u64 gofunc(const struct gobin *gb)
+{
+	__u64 md[MD_WORDS], addr, g, names = gb->pcln_vaddr + gb->pt.funcnametab;
+	unsigned int word = gb->pt.magic == PCLNTAB_MAGIC_118 ? MD_GOFUNC118 : MD_GOFUNC120;
+
+	if (gb->pt.magic != PCLNTAB_MAGIC_118 && gb->pt.magic != PCLNTAB_MAGIC_120)
+		return 0;
+	if (gobin__find_data(gb, "runtime.firstmoduledata", &addr) ||
+	    !moduledata_at(gb, addr, gb->pcln_vaddr, names, md))
+		addr = moduledata_find(gb, gb->pcln_vaddr, &gb->pt, md);
+	if (!addr || gobin__read(gb, addr + 8 * word, &g, sizeof(g)))
+		return 0;
+	return seg_of(gb, g, 1) ? g : 0;
+}
+
+int gobin__pcln(const struct gobin *gb, struct gobin_pcln *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!gb->have_pt)
+		return -ENOENT;
+	out->pt = &gb->pt;
+	out->text = gb->pcln_text;
+	out->gofunc = gofunc(gb);
+	return 0;
 }

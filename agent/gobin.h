@@ -114,4 +114,21 @@ size_t gobin__read_code(const struct gobin *gb, const struct gobin_func *fn, voi
 /* Address of a data symbol (a Go global such as runtime.gomaxprocs). Returns 0, or -ENOENT. */
 int gobin__find_data(const struct gobin *gb, const char *name, __u64 *addr);
 
+struct pclntab;
+
+/* What symbolizing PCs needs of a binary's function table. */
+struct gobin_pcln {
+	const struct pclntab *pt; /* the parsed .gopclntab, inside gb */
+	__u64 text; /* runtime.text, base of Go 1.18+ entry offsets; 0 before 1.18 */
+	__u64 gofunc; /* moduledata.gofunc, base of Go 1.18+ funcdata offsets; 0 unknown */
+};
+
+/*
+ * Fills out with gb's .gopclntab (found as gobin__open() found it, stripped
+ * binaries too; a PIE's table older than Go 1.18 is a relocated copy: link
+ * addresses). Looks for the moduledata at each call: call it once. Returns
+ * 0, or -ENOENT when gb has no valid table.
+ */
+int gobin__pcln(const struct gobin *gb, struct gobin_pcln *out);
+
 #endif /* CGOSCOPE_GOBIN_H */

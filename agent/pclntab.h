@@ -23,6 +23,9 @@ struct pclntab {
 	size_t functab; /* offset of the (entry, funcoff) pairs */
 	size_t funcdata; /* offset the funcoffs are relative to */
 	__u64 text_start; /* textStart header field (1.18+); 0 when absent or unrelocated */
+	/* Go 1.16+, else 0: offsets of the CU file index, the file names, the pc-value tables */
+	size_t cutab, filetab, pctab;
+	unsigned int quantum; /* PC quantum (minLC): pc-value deltas are in its units */
 };
 
 /*
@@ -53,5 +56,66 @@ int pclntab__for_each_func(const struct pclntab *pt, __u64 text_start,
 			   int (*cb)(const char *name, __u64 entry, __u64 end, unsigned int flags,
 				     void *ctx),
 			   void *ctx);
+
+/* One function of the table: what pcfunc.c decodes of its _func struct. */
+struct pclntab_func {
+	__u64 entry, end; /* addresses: text_start applied for Go 1.18+ */
+	size_t off; /* of the _func struct in data */
+	const char *name; /* NUL-terminated, inside data */
+	__u32 pcfile, pcln; /* offsets of its pc-value tables in the pctab; 0: none */
+	__u32 npcdata, cu; /* pcdata tables; index of its compilation unit's files in the cutab */
+	unsigned int nfuncdata;
+	size_t pcdata; /* offset in data of the npcdata table offsets (uint32) */
+	size_t funcdata; /* offset in data of the nfuncdata funcdata words */
+	unsigned int funcdata_size; /* 8: link addresses, 0 none (1.16-1.17); 4: gofunc offsets */
+};
+
+/* Reads the n-byte (1 to 8) little-endian word at off of pt. Returns 0, or -ERANGE. */
+int pclntab__word(const struct pclntab *pt, __u64 off, unsigned int n, __u64 *v);
+
+/* The NUL-terminated function name at nameoff in the name table, or NULL when out of bounds. */
+const char *pclntab__name(const struct pclntab *pt, __u64 nameoff);
+
+/*
+ * Finds the function whose [entry, next entry) holds pc (text_start as for
+ * pclntab__for_each_func) and fills fn: only entry, end, off and name for
+ * tables older than Go 1.16 (pcfile, pcln 0). Returns 0, or -ENOENT when no
+ * function holds pc or its entry is malformed.
+ */
+int pclntab__func_at(const struct pclntab *pt, __u64 text_start, __u64 pc, struct pclntab_func *fn);
+
+/*
+ * Decodes fn's pc-value table at off (pcfile, pcln, or a pcdata table) and
+ * stores in *val the value at pc. Every byte read is bounded by the table.
+ * Returns 0; -ENOENT when there is no table (off 0, Go before 1.16) or pc is
+ * outside the range it covers (code that is not fn's: C code, padding);
+ * -EINVAL when the table is malformed.
+ */
+int pclntab__pcvalue(const struct pclntab *pt, const struct pclntab_func *fn, __u32 off, __u64 pc,
+		     __s32 *val);
+
+/* pcdata table PCDATA_InlTreeIndex: the inline tree entry at a PC, -1 outside inlined code. */
+#define PCLNTAB_PCDATA_INLTREE 2
+/* funcdata FUNCDATA_InlTree: the function's inline tree. */
+#define PCLNTAB_FUNCDATA_INLTREE 3
+
+/* pclntab__pcvalue() of fn's pcdata table number table. Returns as it does. */
+int pclntab__pcdata(const struct pclntab *pt, const struct pclntab_func *fn, __u32 table, __u64 pc,
+		    __s32 *val);
+
+/*
+ * The name of file number fileno (a pcfile value) of fn's compilation unit:
+ * a NUL-terminated string inside pt's data, or NULL when it is out of bounds.
+ */
+const char *pclntab__file(const struct pclntab *pt, const struct pclntab_func *fn, __s32 fileno);
+
+/*
+ * The address of fn's funcdata number idx: Go 1.18+ tables hold offsets
+ * from moduledata.gofunc (pass it; 0 when unknown fails), older ones link
+ * addresses (gofunc ignored). Returns 0; -ENOENT when fn has none or gofunc
+ * is unknown.
+ */
+int pclntab__funcdata(const struct pclntab *pt, const struct pclntab_func *fn, unsigned int idx,
+		      __u64 gofunc, __u64 *addr);
 
 #endif /* CGOSCOPE_PCLNTAB_H */

@@ -3,15 +3,16 @@
 
 Usage: tests/fuzz/mkseeds.py OUTDIR [TESTBIN_DIR]
 
-Writes OUTDIR/fuzz_gobin, fuzz_probes, fuzz_x86, fuzz_demangle and fuzz_census. The ELF seeds are
-built here, a few KB each, so that libFuzzer mutates headers and tables instead of
-megabytes of code: each has the parts gobin, probes and cnames read (.text with a
-runtime.cgocall that calls asmcgocall and exitsyscall, cgo wrappers main._Cfunc_*,
-.gopclntab in the Go 1.2 / 1.16 / 1.18 / 1.20 layouts, .go.buildinfo in the pre-1.18
-and 1.18+ layouts, a moduledata, .symtab or not, PIE relocations or not, and one
-without section headers). With TESTBIN_DIR (make_testbins.sh's output), real code is
-added to the x86 seeds, and the stripped real binaries (megabytes: too slow to mutate) go to
-OUTDIR/real/fuzz_gobin and real/fuzz_probes, which run.sh runs once per harness.
+Writes OUTDIR/fuzz_gobin, fuzz_gosym, fuzz_probes, fuzz_x86, fuzz_demangle and fuzz_census.
+The ELF seeds are built here, a few KB each, so that libFuzzer mutates headers and tables
+instead of megabytes of code: each has the parts gobin, gosym, probes and cnames read (.text
+with a runtime.cgocall that calls asmcgocall and exitsyscall, cgo wrappers main._Cfunc_*,
+.gopclntab in the Go 1.2 / 1.16 / 1.18 / 1.20 layouts, from 1.16 with file and line tables
+and an inline tree, .go.buildinfo in the pre-1.18 and 1.18+ layouts, a moduledata, .symtab
+or not, PIE relocations or not, and one without section headers). With TESTBIN_DIR
+(make_testbins.sh's output), real code is added to the x86 seeds, and the stripped real
+binaries (megabytes: too slow to mutate) go to OUTDIR/real/fuzz_gobin, real/fuzz_gosym and
+real/fuzz_probes, which run.sh runs once per harness.
 The census seeds are small memory images: an M list with Ms in C and not, goroutines
 with 3-frame stacks, in fuzz_census.c's layout.
 """
@@ -93,12 +94,54 @@ def assemble(lay, text_addr, syms):
     return bytes(out + b'\xcc' * (lay.len - len(out)))
 
 
-def pclntab(fmt, lay, text_addr, text_start_field):
-    """A .gopclntab of the Go functions in fmt '12', '116', '118' or '120'."""
+INLINED = 'main.inl'  # inlined into main.main at its call, in the 1.16+ tables
+INL_AT = 5  # main.main: [0, 5) is main.inl's body (the call), 5 (the ret) its call site
+
+
+def zigzag(v):
+    return (v << 1) ^ (v >> 31) if v >= 0 else ((-v) << 1) - 1
+
+
+def pcvalues(pairs):
+    """A pc-value table of (value, pc length) pairs: deltas from -1, zig-zag varints."""
+    out, prev = b'', -1
+    for v, n in pairs:
+        out += uvarint(zigzag(v - prev)) + uvarint(n)
+        prev = v
+    return out + b'\0'
+
+
+def func_tables(fmt, n, i, size, pctab):
+    """Appends n's pcfile, pcln and (main.main) inline index tables; returns their offsets."""
+    def put(t):
+        at = len(pctab)
+        pctab.extend(t)
+        return at
+    asm = n.endswith('.abi0')
+    pcfile = put(pcvalues([(1 if asm else 0, size)]))
+    if n == 'main.main':
+        pcln = put(pcvalues([(100, INL_AT), (20, size - INL_AT)]))
+        return pcfile, pcln, [0, 0, put(pcvalues([(0, INL_AT), (-1, size - INL_AT)]))]
+    return pcfile, put(pcvalues([(10 + i, size)])), []
+
+
+def inl_tree(fmt, nameoff):
+    """main.main's inline tree: one inlinedCall, main.inl called at INL_AT."""
+    if fmt == '120':  # funcID, pad[3], nameOff, parentPc, startLine
+        return struct.pack('<B3xiii', 0, nameoff, INL_AT, 99)
+    # parent, funcID, pad, file, line, func_ (name offset), parentPc
+    return struct.pack('<hBBiiii', -1, 0, 0, 0, 20, nameoff, INL_AT)
+
+
+def pclntab(fmt, lay, text_addr, text_start_field, pcln_addr):
+    """A .gopclntab of the Go functions in fmt '12', '116', '118' or '120', and its gofunc.
+
+    From 1.16 the functions have file and line tables, and main.main an inline tree
+    (after the table: gofunc, the base of 1.18+ funcdata offsets, is its address)."""
     gofuncs = [(n, a) for n, _, inpc, a in FUNCS if inpc]
     names = b''
     nameoff = {}
-    for n, _ in gofuncs:
+    for n in [n for n, _ in gofuncs] + [INLINED]:
         nameoff[n] = len(names)
         names += n.encode() + b'\0'
     if fmt == '12':
@@ -108,24 +151,27 @@ def pclntab(fmt, lay, text_addr, text_start_field):
         nwords = 7 if fmt == '116' else 8
         hdr_len = 8 + 8 * nwords
         names_off = hdr_len
-    body_off = align(hdr_len + (len(names) if names_off else 0), 8)
+    cu_off = hdr_len + (len(names) if names_off else 0)
+    files = b'main.go\0runtime/asm_amd64.s\0'
+    cutab = struct.pack('<II', 0, len('main.go') + 1)
+    file_off = cu_off + len(cutab)
+    pctab_off = file_off + len(files)
+    pctab = bytearray(b'\0')  # offset 0: no table
+    tabs = {n: func_tables(fmt, n, i, lay.size[n], pctab) for i, (n, _) in enumerate(gofuncs)}
+    body_off = align(pctab_off + len(pctab), 8) if fmt != '12' else 16
     offs = fmt in ('118', '120')
     fs = 4 if offs else 8
     nf = len(gofuncs)
     functab_len = align((2 * nf + 1) * fs, 8)
-    funcsz = 48
+    funcsz = 96
     end = max(lay.off[n] + lay.size[n] for n, _ in gofuncs)
 
+    functab_off = body_off
+    funcs_off = functab_off + functab_len
     if fmt == '12':
-        table = bytearray(16)
-        functab_off = 16
-        base = bytearray()
-        # names after the _func structs
-        funcs_off = functab_off + functab_len
-        names_at = funcs_off + nf * funcsz
-    else:
-        functab_off = body_off
-        funcs_off = functab_off + functab_len
+        names_at = funcs_off + nf * funcsz  # names after the _func structs
+    tree_off = align(funcs_off + nf * funcsz, 8)
+    gofunc = pcln_addr + tree_off if offs else 0
     ft = bytearray()
     fdata = bytearray()
     for i, (n, asm) in enumerate(gofuncs):
@@ -135,11 +181,22 @@ def pclntab(fmt, lay, text_addr, text_start_field):
         f = bytearray(funcsz)
         if fmt == '12':
             struct.pack_into('<Qi', f, 0, entry, names_at + nameoff[n])
-        elif offs:
-            struct.pack_into('<Ii', f, 0, entry, nameoff[n])
-            f[37 if fmt == '118' else 41] = 0x4 if asm else 0
-        else:
-            struct.pack_into('<Qi', f, 0, entry, nameoff[n])
+            fdata += f
+            continue
+        struct.pack_into('<Ii' if offs else '<Qi', f, 0, entry, nameoff[n])
+        pcfile, pcln, pcdata = tabs[n]
+        struct.pack_into('<IIII', f, fs + 16, pcfile, pcln, len(pcdata), 0)
+        size = 40 if fmt == '118' else 44
+        if offs:
+            f[size - 3] = 0x4 if asm else 0  # flag
+        nfd = 4 if pcdata else 0  # funcdata[FUNCDATA_InlTree = 3]
+        f[size - 1] = nfd
+        struct.pack_into('<%dI' % len(pcdata), f, size, *pcdata)
+        fd = size + 4 * len(pcdata)
+        if nfd and offs:
+            struct.pack_into('<4I', f, fd, 0xffffffff, 0xffffffff, 0xffffffff, 0)
+        elif nfd:
+            struct.pack_into('<4Q', f, align(fd, 8), 0, 0, 0, pcln_addr + tree_off)
         fdata += f
     ft += struct.pack('<I' if offs else '<Q', end if offs else text_addr + end)
     ft += b'\0' * (functab_len - len(ft))
@@ -148,17 +205,18 @@ def pclntab(fmt, lay, text_addr, text_start_field):
     hdr = struct.pack('<IBBBB', magic, 0, 0, 1, 8)
     if fmt == '12':
         out = hdr + struct.pack('<Q', nf) + bytes(ft) + bytes(fdata) + names
-        return out, 0, None
-    words = [nf, 1]
+        return out, 0, None, 0
+    words = [nf, 2]
     if offs:
         words.append(text_start_field)
-    words += [names_off, body_off, body_off, body_off, functab_off]
+    words += [names_off, cu_off, file_off, pctab_off, functab_off]
     out = bytearray(hdr + b''.join(struct.pack('<Q', w) for w in words))
-    out += names
+    out += names + cutab + files + pctab
     out += b'\0' * (functab_off - len(out))
     out += ft + fdata
+    out += b'\0' * (tree_off - len(out)) + inl_tree(fmt, nameoff[INLINED])
     text_start_pos = 8 + 2 * 8 if offs else None
-    return bytes(out), names_off, text_start_pos
+    return bytes(out), names_off, text_start_pos, gofunc
 
 
 def buildinfo_new(version, module):
@@ -181,7 +239,7 @@ def elf(fmt='120', version='go1.26.8', symtab=True, pie=False, text_start=True,
     pcln_off = align(text_off + lay.len, 16)
     pcln_addr = base + pcln_off
     ts_field = text_addr if (text_start and not pie) else 0
-    pcln, names_off, ts_pos = pclntab(fmt, lay, text_addr, ts_field)
+    pcln, names_off, ts_pos, gofunc = pclntab(fmt, lay, text_addr, ts_field, pcln_addr)
     if not go:
         pcln = b''
     data_off = align(pcln_off + len(pcln), 16)
@@ -227,12 +285,13 @@ def elf(fmt='120', version='go1.26.8', symtab=True, pie=False, text_start=True,
     dsyms['runtime.gomaxprocs'] = data_addr + len(data)
     data.extend(struct.pack('<Q', 4))
     dsyms['runtime.firstmoduledata'] = data_addr + len(data)
-    md = [0] * 23
+    md = [0] * 41  # up to gofunc: word 38 (1.18-1.19) or 40 (1.20+)
+    gofunc_at = 38 if fmt == '118' else 40
     for i, v in ((0, pcln_addr), (1, pcln_addr + (names_off or 0)), (20, text_addr),
-                 (21, text_addr + lay.len), (22, text_addr)):
+                 (21, text_addr + lay.len), (22, text_addr), (gofunc_at, gofunc)):
         md[i] = v
     for i, v in enumerate(md):
-        word(v, reloc=i in (0, 1, 20, 21, 22))
+        word(v, reloc=i in (0, 1, 20, 21, 22) or (i == gofunc_at and gofunc))
     if pie and ts_pos is not None and text_start:
         relocs.append((pcln_addr + ts_pos, text_addr))  # textStart, relocated
     text = assemble(lay, text_addr, syms)
@@ -411,12 +470,14 @@ def main():
         sys.exit(__doc__)
     outdir = sys.argv[1]
     testbin = sys.argv[2] if len(sys.argv) > 2 else None
-    seeds = {h: {} for h in ('fuzz_gobin', 'fuzz_probes', 'fuzz_x86', 'fuzz_demangle',
-                             'fuzz_census', 'real/fuzz_gobin', 'real/fuzz_probes')}
+    seeds = {h: {} for h in ('fuzz_gobin', 'fuzz_gosym', 'fuzz_probes', 'fuzz_x86',
+                             'fuzz_demangle', 'fuzz_census', 'real/fuzz_gobin',
+                             'real/fuzz_gosym', 'real/fuzz_probes')}
     seeds['fuzz_census'] = census_seeds()
     for name, kw in ELF_SEEDS.items():
         img = elf(**kw)
         seeds['fuzz_gobin'][name] = img
+        seeds['fuzz_gosym'][name] = img
         seeds['fuzz_probes'][name] = img
     lay = Layout()
     text = assemble(lay, 0x401000, {n: 0x401000 + o for n, o in lay.off.items()} |
@@ -433,6 +494,7 @@ def main():
             if os.path.exists(path):
                 img = open(path, 'rb').read()
                 seeds['real/fuzz_gobin'][name] = img
+                seeds['real/fuzz_gosym'][name] = img
                 seeds['real/fuzz_probes'][name] = img
     for h, files in seeds.items():
         d = os.path.join(outdir, h)

@@ -21,7 +21,7 @@ FZ=$OUTPUT/fuzz
 # Per harness: longest input, in bytes.
 max_len() {
 	case $1 in
-	fuzz_gobin | fuzz_probes) [ "${FUZZ_REAL:-0}" = 1 ] && echo 4194304 || echo 65536 ;;
+	fuzz_gobin | fuzz_gosym | fuzz_probes) [ "${FUZZ_REAL:-0}" = 1 ] && echo 4194304 || echo 65536 ;;
 	fuzz_x86) echo 4096 ;;
 	fuzz_census) echo 8192 ;;
 	*) echo 512 ;;

@@ -19,6 +19,7 @@
 #include "cnames.h"
 #include "gobin.h"
 #include "gort.h"
+#include "gosym.h"
 #include "procfs.h"
 
 #define BLOCKED 5
@@ -29,6 +30,7 @@ struct live {
 	int in; /* its stdin: EOF ends it */
 	struct gobin *gb;
 	struct cnames *cn;
+	struct gosym *gs;
 	struct gort_addrs a;
 	__u64 bias;
 	struct census_src src;
@@ -94,6 +96,8 @@ static void inspect(struct live *l)
 	assert_int_equal(gort__locate(l->gb, &l->a), 0);
 	l->cn = cnames__new(l->gb);
 	assert_non_null(l->cn);
+	l->gs = gosym__new(l->gb);
+	assert_non_null(l->gs);
 	if (gobin__is_pie(l->gb)) {
 		assert_int_equal(stat(exe, &st), 0);
 		assert_int_equal(procfs__map_base(l->pid, st.st_ino, &l->bias), 0);
@@ -107,6 +111,7 @@ static void stop(struct live *l)
 	kill(l->pid, SIGKILL);
 	waitpid(l->pid, NULL, 0);
 	cnames__free(l->cn);
+	gosym__free(l->gs);
 	gobin__close(l->gb);
 }
 
@@ -131,6 +136,37 @@ static const char *func_name(const struct live *l, __u64 pc)
 	return gobin__func_at(l->gb, pc - l->bias, &fn) ? "?" : fn.name;
 }
 
+/*
+ * The entry's Go stack symbolized by gosym: the cgo wrapper, main.cBlockMs
+ * inlined into the closure runRound.func4.1 that calls it, runtime.goexit.
+ */
+static void check_frames(const struct live *l, const struct census_entry *e, bool show)
+{
+	struct gosym_frame f[16];
+	const char *last = "";
+	bool inlined = false;
+	unsigned int k;
+	int n, i;
+
+	for (k = 0; k < e->npc; k++) {
+		n = gosym__lookup(l->gs, e->pcs[k] - l->bias, 0, f, 16);
+		assert_true(n > 0);
+		if (!k)
+			assert_string_equal(f[0].func, "main._Cfunc_cgs_block_ms");
+		for (i = 0; i < n; i++) {
+			if (show)
+				print_message("    %s %s:%u%s\n", f[i].func, f[i].file, f[i].line,
+					      f[i].inlined ? " (inlined)" : "");
+			inlined |= f[i].inlined && i + 1 < n &&
+				   !strcmp(f[i].func, "main.cBlockMs") &&
+				   !strcmp(f[i + 1].func, "main.runRound.func4.1");
+		}
+		last = f[n - 1].func;
+	}
+	assert_true(inlined);
+	assert_string_equal(last, "runtime.goexit");
+}
+
 /* One entry of a goroutine in cgs_block_ms: its C function, frame and Go stack. */
 static void check_entry(const struct live *l, const struct census_entry *e, bool show)
 {
@@ -153,6 +189,7 @@ static void check_entry(const struct live *l, const struct census_entry *e, bool
 	for (unsigned int k = 1; k + 1 < e->npc; k++)
 		assert_int_equal(strncmp(func_name(l, e->pcs[k]), "main.", 5), 0);
 	assert_string_equal(func_name(l, e->pcs[e->npc - 1]), "runtime.goexit");
+	check_frames(l, e, show);
 }
 
 /* Microseconds per census__read of l, over reps reads. */

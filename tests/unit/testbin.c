@@ -148,6 +148,29 @@ size_t testbin__nm_at(const struct nm *nm, __u64 addr, const struct nm_sym **fir
 	return end - s;
 }
 
+static int add_pcs(const struct gobin_func *fn, void *ctx)
+{
+	struct testbin_pcs *p = ctx;
+	unsigned int k;
+
+	if (!fn->size)
+		return 0;
+	if (p->n + 9 > p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 65536;
+		p->v = realloc(p->v, p->cap * sizeof(*p->v));
+		assert_non_null(p->v);
+	}
+	for (k = 0; k < 8; k++)
+		p->v[p->n++] = fn->addr + fn->size * k / 8;
+	p->v[p->n++] = fn->addr + fn->size - 1;
+	return 0;
+}
+
+void testbin__func_pcs(const struct gobin *gb, struct testbin_pcs *pcs)
+{
+	gobin__for_each_func(gb, add_pcs, pcs);
+}
+
 int testbin__setup(void **state)
 {
 	char *stamp = testbin__path(".stamp", "");

@@ -55,6 +55,18 @@ bool testbin__nm_find(const struct nm *nm, const char *name, __u64 *addr);
 /* The symbols at addr: *first is the first of them; returns how many (0 when none). */
 size_t testbin__nm_at(const struct nm *nm, __u64 addr, const struct nm_sym **first);
 
+/* PCs in a binary's functions. */
+struct testbin_pcs {
+	__u64 *v;
+	size_t n, cap;
+};
+
+/*
+ * Appends to pcs, for every function of gb with a size, its entry, 7 PCs
+ * spread inside and its last byte (release pcs->v with free()).
+ */
+void testbin__func_pcs(const struct gobin *gb, struct testbin_pcs *pcs);
+
 /* cmocka group setup: fails (-1) with a hint when make_testbins.sh has not run. */
 int testbin__setup(void **state);
 

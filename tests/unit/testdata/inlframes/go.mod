@@ -1,0 +1,3 @@
+module example.com/inlframes
+
+go 1.19
