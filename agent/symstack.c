@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gobin.h"
+#include "gosym.h"
 #include "snapshot.h"
 #include "symstack.h"
 
@@ -115,18 +116,40 @@ bool symstack__is_plumbing(const char *func)
 	       !strncmp(func, "runtime.", 8);
 }
 
-/*
- * The frames of one return address (link-time): the function that holds
- * pc - 1, so that a call at the very end of a function counts to it.
- */
-static unsigned int pc_frames(struct symstack *ss, const struct gobin *gb, __u64 pc,
-			      struct snap_frame *out, unsigned int max)
+/* Frames of gosym as the snapshot's: their strings interned. Returns n, or 0 when out of memory. */
+static unsigned int take_frames(struct symstack *ss, const struct gosym_frame *in,
+				unsigned int n, struct snap_frame *out)
 {
+	for (unsigned int i = 0; i < n; i++) {
+		out[i].func = intern(ss, in[i].func);
+		out[i].file = intern(ss, strcmp(in[i].file, "?") ? in[i].file : "");
+		out[i].line = in[i].line;
+		out[i].inlined = in[i].inlined;
+		if (!out[i].func || !out[i].file)
+			return 0;
+	}
+	return n;
+}
+
+/*
+ * The frames of one return address (link-time), inlined ones first: those
+ * of pc - 1, so that a call at the very end of a function counts to it.
+ * Without gs or a Go function there, its symbol, or the address.
+ */
+static unsigned int pc_frames(struct symstack *ss, const struct gobin *gb, struct gosym *gs,
+			      __u64 pc, struct snap_frame *out, unsigned int max)
+{
+	struct gosym_frame g[SYMSTACK_MAX_FRAMES];
 	struct gobin_func fn;
 	char hex[24];
+	int n;
 
 	if (!max)
 		return 0;
+	n = gs ? gosym__lookup(gs, pc, 0, g, max < SYMSTACK_MAX_FRAMES ? max : SYMSTACK_MAX_FRAMES)
+	       : 0;
+	if (n > 0)
+		return take_frames(ss, g, (unsigned int)n, out);
 	memset(out, 0, sizeof(*out));
 	if (!gobin__func_at(gb, pc - 1, &fn) && fn.name) {
 		out->func = intern(ss, fn.name);
@@ -139,14 +162,14 @@ static unsigned int pc_frames(struct symstack *ss, const struct gobin *gb, __u64
 }
 
 /* Symbolizes the stack and adds it to the snapshot. Returns its index or -ENOMEM. */
-static int add(struct symstack *ss, const struct gobin *gb, const __u64 *pcs, unsigned int npc,
-	       bool truncated)
+static int add(struct symstack *ss, const struct gobin *gb, struct gosym *gs, const __u64 *pcs,
+	       unsigned int npc, bool truncated)
 {
 	struct snap_frame frames[SYMSTACK_MAX_FRAMES];
 	unsigned int n = 0, caller;
 
 	for (unsigned int i = 0; i < npc && n < SYMSTACK_MAX_FRAMES; i++) {
-		unsigned int k = pc_frames(ss, gb, pcs[i], frames + n, SYMSTACK_MAX_FRAMES - n);
+		unsigned int k = pc_frames(ss, gb, gs, pcs[i], frames + n, SYMSTACK_MAX_FRAMES - n);
 
 		if (!k)
 			return -ENOMEM;
@@ -181,8 +204,8 @@ static int grow_stacks(struct symstack *ss)
 	return 0;
 }
 
-int symstack__get(struct symstack *ss, const struct gobin *gb, __u64 bias, const __u64 *pcs,
-		  unsigned int npc, bool truncated)
+int symstack__get(struct symstack *ss, const struct gobin *gb, struct gosym *gs, __u64 bias,
+		  const __u64 *pcs, unsigned int npc, bool truncated)
 {
 	__u64 link[SYMSTACK_MAX_FRAMES];
 	struct known *k;
@@ -207,7 +230,7 @@ int symstack__get(struct symstack *ss, const struct gobin *gb, __u64 bias, const
 	k->pcs = malloc((npc ? npc : 1) * sizeof(*link));
 	if (!k->pcs)
 		return -ENOMEM;
-	k->index = add(ss, gb, link, npc, truncated);
+	k->index = add(ss, gb, gs, link, npc, truncated);
 	if (k->index < 0) {
 		free(k->pcs);
 		k->pcs = NULL;

@@ -8,6 +8,7 @@
 #define SYMSTACK_MAX_FRAMES 64 /* frames kept per stack, inlined ones included */
 
 struct gobin;
+struct gosym;
 struct snapshot;
 struct symstack;
 
@@ -19,12 +20,13 @@ void symstack__free(struct symstack *ss);
 
 /*
  * The index in snap->stacks of the Go stack pcs[0..npc) (return addresses,
- * innermost first) of a process running gb loaded at bias: symbolized
- * (function, file, line, inlined frames) and added the first time, found
- * again after. Returns the index, or -ENOMEM.
+ * innermost first) of a process running gb loaded at bias: symbolized by gs
+ * (function, file, line, inlined frames; gs NULL: function names from gb's
+ * symbol table) and added the first time, found again after. Returns the
+ * index, or -ENOMEM.
  */
-int symstack__get(struct symstack *ss, const struct gobin *gb, __u64 bias, const __u64 *pcs,
-		  unsigned int npc, bool truncated);
+int symstack__get(struct symstack *ss, const struct gobin *gb, struct gosym *gs, __u64 bias,
+		  const __u64 *pcs, unsigned int npc, bool truncated);
 
 /*
  * Whether a Go function is cgo's or the runtime's rather than the program's
