@@ -2,6 +2,7 @@
 #ifndef CGOSCOPE_PROCFS_H
 #define CGOSCOPE_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
@@ -29,6 +30,16 @@ int procfs__nspid(pid_t pid, pid_t *nspid);
  * offset 0 in /proc/PID/maps. Returns 0, -ENOENT when not mapped, or -errno.
  */
 int procfs__map_base(pid_t pid, ino_t ino, __u64 *base);
+
+/*
+ * A pidfd of process pid (pidfd_open(2)): it refers to that very process,
+ * not to whichever holds the PID later. Returns the fd or -errno (-ENOSYS
+ * before Linux 5.3).
+ */
+int procfs__pidfd(pid_t pid);
+
+/* Whether the process of pidfd has ended (it is readable: poll(2)). */
+bool procfs__pidfd_ended(int pidfd);
 
 /* Copies len bytes at addr of process pid into buf (process_vm_readv). Returns 0 or -errno. */
 int procfs__read_mem(pid_t pid, __u64 addr, void *buf, size_t len);

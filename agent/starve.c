@@ -1,6 +1,7 @@
 /* starve.c - the M-thread starvation verdict: rules over threads and calls in C. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "starve.h"
 
@@ -41,29 +42,54 @@ static bool same_place(const struct blocked_snap *a, const struct blocked_snap *
 	       !strcmp(a->caller ? a->caller : "", b->caller ? b->caller : "");
 }
 
+static size_t place_hash(const struct blocked_snap *b)
+{
+	size_t h = 5381;
+
+	for (const char *s = b->func; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	for (const char *s = b->caller ? b->caller : ""; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
 /*
  * The blocked call whose place (function and caller) most of ps's blocked
- * calls share (*n of them), or NULL without any. Counted on at most
- * MOST_SCAN of them (a starving process has thousands).
+ * calls share (*n of them), or NULL without any: counted in one pass (a
+ * starving process has thousands). Without memory for the count, the first
+ * one's place.
  */
-#define MOST_SCAN 256
 static const struct blocked_snap *most_blocked(const struct proc_snap *ps, size_t *n)
 {
-	size_t scan = ps->nblocked < MOST_SCAN ? ps->nblocked : MOST_SCAN;
-	const struct blocked_snap *best = NULL;
+	size_t nslot = 16, best = 0;
+	struct slot {
+		size_t first, count; /* first: index + 1, 0 free */
+	} *slots;
 
 	*n = 0;
-	for (size_t i = 0; i < scan; i++) {
-		size_t k = 0;
+	if (!ps->nblocked)
+		return NULL;
+	while (nslot < 2 * ps->nblocked)
+		nslot *= 2;
+	slots = calloc(nslot, sizeof(*slots));
+	if (!slots) {
+		*n = 1;
+		return &ps->blocked[0];
+	}
+	for (size_t i = 0; i < ps->nblocked; i++) {
+		size_t s = place_hash(&ps->blocked[i]) & (nslot - 1);
 
-		for (size_t j = 0; j < ps->nblocked; j++)
-			k += same_place(&ps->blocked[i], &ps->blocked[j]);
-		if (k > *n) {
-			*n = k;
-			best = &ps->blocked[i];
+		while (slots[s].first && !same_place(&ps->blocked[slots[s].first - 1], &ps->blocked[i]))
+			s = (s + 1) & (nslot - 1);
+		if (!slots[s].first)
+			slots[s].first = i + 1;
+		if (++slots[s].count > *n || (slots[s].count == *n && slots[s].first - 1 < best)) {
+			*n = slots[s].count;
+			best = slots[s].first - 1;
 		}
 	}
-	return best;
+	free(slots);
+	return &ps->blocked[best];
 }
 
 /* The threads the limit counts: the runtime's when known (*what says which). */

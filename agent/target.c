@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cgoscope.skel.h"
@@ -271,6 +272,9 @@ void target__exited(struct cgoscope_bpf *skel, struct target *tg, double now)
 
 void target__free(struct target *tg)
 {
+	if (tg->pidfd >= 0)
+		close(tg->pidfd);
+	tg->pidfd = -1;
 	probes__detach_async(&tg->links);
 	probes__detach_async(&tg->spawn);
 	mwatch__free(&tg->mw);

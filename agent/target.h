@@ -27,6 +27,7 @@ struct binary {
 	char path[64]; /* /proc/PID/exe of the process that brought it */
 	struct gobin *gb;
 	struct cnames *cn;
+	struct gosym *gs;    /* its Go PCs as frames (NULL: names from the symbol table only) */
 	struct probe_plan plan;
 	struct gort_addrs rt; /* runtime settings to read from each process */
 	int refs;
@@ -40,7 +41,8 @@ struct target {
 	char comm[CGOSCOPE_COMM_LEN];
 	char exe[SNAP_PATH_LEN];
 	char container_id[80];
-	char path[32]; /* /proc/PID/exe: where its probes attach */
+	char path[32];       /* /proc/PID/exe: where its probes attach */
+	int pidfd;           /* the process itself (procfs__pidfd), or -errno */
 	__u64 bias; /* runtime address - link address (PIE) */
 	struct binary *bin;
 	struct probe_links links; /* its cgo probes, while on */
