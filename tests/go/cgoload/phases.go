@@ -21,9 +21,13 @@ func parsePhases(s string) ([]phase, error) {
 	}
 	var ps []phase
 	for _, step := range strings.Split(s, ",") {
-		what, count, ok := strings.Cut(step, ":")
-		n, err := strconv.Atoi(count)
-		if !ok || err != nil || n < 0 {
+		colon := strings.IndexByte(step, ':') // no strings.Cut: the matrix builds it with Go 1.16
+		if colon < 0 {
+			return nil, fmt.Errorf("phase %q: want what:count", step)
+		}
+		what := step[:colon]
+		n, err := strconv.Atoi(step[colon+1:])
+		if err != nil || n < 0 {
 			return nil, fmt.Errorf("phase %q: want what:count with count >= 0", step)
 		}
 		switch what {
