@@ -27,6 +27,7 @@ enum {
 	OPT_PLACEMENT,
 	OPT_CENSUS_HZ,
 	OPT_NO_CALLERS,
+	OPT_NO_PROBES,
 	OPT_NO_CALIBRATE,
 };
 
@@ -48,6 +49,10 @@ static const struct argp_option tracing_options[] = {
 	{ "placement", OPT_PLACEMENT, "WHERE", 0,
 	  "Probe sites: auto (default: the cheapest the binary allows), entry+call-site, "
 	  "call-sites or entry+ret",
+	  0 },
+	{ "no-probes", OPT_NO_PROBES, NULL, 0,
+	  "No uprobes at all: exact totals, threads in C and the C-time profile from the runtime's "
+	  "memory only (no per-function counts or latencies)",
 	  0 },
 	{ "no-callers", OPT_NO_CALLERS, NULL, 0,
 	  "Do not keep the Go callers of traced calls (their stacks cost the probes a little)", 0 },
@@ -95,6 +100,9 @@ static error_t parse_tracing(int key, char *arg, struct argp_state *state)
 	case OPT_CENSUS_HZ:
 		if (cli__parse_double(arg, "--census-hz", 0, 1000, &o->census_hz))
 			argp_usage(state);
+		break;
+	case OPT_NO_PROBES:
+		o->no_probes = true;
 		break;
 	case OPT_NO_CALLERS:
 		o->no_callers = true;

@@ -175,6 +175,13 @@ static void announce(struct tracer *t)
 		const struct probe_plan *plan = &tg[i].bin->plan;
 		struct probe_cost c = tracer__cost(t, plan->placement);
 
+		if (tracer__opts(t)->no_probes) {
+			fprintf(stderr,
+				"cgoscope: tracing PID %d (%s) with no probes: the runtime's counts and "
+				"the census only\n",
+				tg[i].pid, tg[i].comm);
+			continue;
+		}
 		fprintf(stderr,
 			"cgoscope: tracing PID %d (%s), placement %s%s%s (%s links), probe cost "
 			"%.1f us/call\n",

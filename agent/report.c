@@ -135,9 +135,13 @@ static void print_header(FILE *out, const struct snapshot *snap, const struct pr
 		fprintf(out, ", container %.12s", p->container_id);
 	if (p->exited)
 		fprintf(out, ", process exited");
-	fprintf(out, "\n  traced %s; probes at %s cost %s per call, %s of it inside every span\n",
-		dur(d1, snap->duration_s * 1e9), p->placement ? p->placement : "?",
-		dur(d2, p->probe_cost_ns), dur(d3, p->span_floor_ns));
+	if (p->placement && !strcmp(p->placement, "none"))
+		fprintf(out, "\n  traced %s with no probes: the runtime's counts and the census only\n",
+			dur(d1, snap->duration_s * 1e9));
+	else
+		fprintf(out, "\n  traced %s; probes at %s cost %s per call, %s of it inside every span\n",
+			dur(d1, snap->duration_s * 1e9), p->placement ? p->placement : "?",
+			dur(d2, p->probe_cost_ns), dur(d3, p->span_floor_ns));
 	print_coverage(out, p);
 }
 

@@ -114,7 +114,8 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 	snprintf(ps->container_id, sizeof(ps->container_id), "%s", tg->container_id);
 	v = gobin__go_version(tg->bin->gb);
 	snprintf(ps->go_version, sizeof(ps->go_version), "%s", v ? v : "");
-	ps->placement = probes__placement_name(tg->bin->plan.placement);
+	ps->placement = tracer__opts(t)->no_probes ? "none"
+						   : probes__placement_name(tg->bin->plan.placement);
 	ps->probe_cost_ns = cost.per_call_ns;
 	ps->span_floor_ns = cost.floor_ns;
 	ps->exited = tg->exited;
@@ -190,8 +191,8 @@ static int stack_of(struct collect *c, const struct pair *pr, const struct censu
 
 	if (!call || !call->npc)
 		return -1;
-	i = symstack__get(c->stacks, pr->tg->bin->gb, pr->tg->bias, call->pcs, call->npc,
-			  call->truncated);
+	i = symstack__get(c->stacks, pr->tg->bin->gb, pr->tg->bin->gs, pr->tg->bias, call->pcs,
+			  call->npc, call->truncated);
 	return i < 0 ? -1 : i;
 }
 
@@ -199,13 +200,17 @@ static void add_blocked(struct collect *c, struct pair *pr, __u32 tid, const cha
 			__u64 elapsed, bool lower_bound, const struct census_entry *call)
 {
 	struct proc_snap *ps = pr->ps;
-	struct blocked_snap *v = realloc(ps->blocked, (ps->nblocked + 1) * sizeof(*v));
 	struct blocked_snap *b;
 
-	if (!v)
-		return;
-	ps->blocked = v;
-	b = &v[ps->nblocked++];
+	if (!(ps->nblocked & (ps->nblocked - 1))) { /* 0, 1, 2, 4...: double the room */
+		struct blocked_snap *v =
+		    realloc(ps->blocked, (ps->nblocked ? 2 * ps->nblocked : 1) * sizeof(*v));
+
+		if (!v)
+			return;
+		ps->blocked = v;
+	}
+	b = &ps->blocked[ps->nblocked++];
 	memset(b, 0, sizeof(*b));
 	b->tid = tid;
 	b->elapsed_ns = elapsed;

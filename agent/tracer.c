@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "cnames.h"
 #include "gobin.h"
+#include "gosym.h"
 #include "mapkeys.h"
 #include "procfs.h"
 #include "slots.h"
@@ -105,7 +106,7 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 		tracer__close(t);
 		return err;
 	}
-	if (opts->calibrate) {
+	if (opts->calibrate && !opts->no_probes) {
 		err = calib__measure(t->skel, CALIB_ROUNDS, t->cost);
 		if (err)
 			fprintf(stderr, "cgoscope: probe cost calibration failed: %s\n",
@@ -120,6 +121,7 @@ static void binary_put(struct tracer *t, struct binary *b)
 	if (--b->refs > 0)
 		return;
 	cnames__free(b->cn);
+	gosym__free(b->gs);
 	gobin__close(b->gb);
 	for (size_t i = 0; i < t->nbins; i++) {
 		if (t->bins[i] == b) {
@@ -218,7 +220,9 @@ void tracer__govern(struct tracer *t, const struct governor_opts *o)
 	for (size_t i = 0; i < t->ntargets; i++) {
 		struct target *tg = &t->targets[i];
 
-		target__govern(t->skel, tg, o, t->cost[tg->bin->plan.placement].per_call_ns, now);
+		if (!t->opts.no_probes)
+			target__govern(t->skel, tg, o, t->cost[tg->bin->plan.placement].per_call_ns,
+				       now);
 		target__census(tg, (__u64)(now * 1e9), every);
 	}
 }
@@ -227,7 +231,7 @@ double tracer__tick_s(const struct tracer *t)
 {
 	double tick = GOVERNOR_TICK_S;
 
-	for (size_t i = 0; i < t->ntargets; i++)
+	for (size_t i = 0; i < t->ntargets && !t->opts.no_probes; i++)
 		if (!t->targets[i].on && !t->targets[i].exited)
 			tick = GOVERNOR_FAST_TICK_S;
 	if (t->opts.census_hz > 0 && 1 / t->opts.census_hz < tick)
@@ -278,6 +282,7 @@ static int binary_get(struct tracer *t, pid_t pid, struct binary **out, char *er
 		ret = -ENOMEM;
 		goto fail;
 	}
+	b->gs = gosym__new(b->gb); /* optional: without it, stacks show function names only */
 	t->bins[t->nbins++] = b;
 	*out = b;
 	return 0;
@@ -338,6 +343,7 @@ static int target_init(struct tracer *t, struct target *tg, pid_t pid, char *err
 	tg->pid = pid;
 	tg->nspid = pid;
 	snprintf(tg->path, sizeof(tg->path), "/proc/%d/exe", pid);
+	tg->pidfd = procfs__pidfd(pid); /* first: the process checked next is this one */
 	if (procfs__start_time(pid, &tg->start_time) || procfs__comm(pid, tg->comm, sizeof(tg->comm))) {
 		snprintf(err, errlen, "no process with PID %d", pid);
 		return -ESRCH;
@@ -455,7 +461,7 @@ static int start(struct tracer *t, struct target *tg, char *err, size_t errlen)
 	gort__read(tg->pid, tg->bias, &tg->bin->rt, &tg->rt);
 	mwatch__init(&tg->mw, tg->pid, tg->bias, &tg->bin->rt); /* unknown stays marked unknown */
 	sampling__start(&tg->clock, now, false);
-	ret = target__probes_on(t->skel, tg, now);
+	ret = t->opts.no_probes ? 0 : target__probes_on(t->skel, tg, now);
 	governor__init(&tg->gov, now, tg->mw.ncgocall, tg->mw.known);
 	if (ret == -ESRCH || (ret && gone(tg->pid))) {
 		snprintf(err, errlen, "PID %d exited during attach", tg->pid);
@@ -486,6 +492,8 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 		return -ESRCH;
 	}
 	ret = target_init(t, &tg, pid, err, errlen);
+	if (ret && tg.pidfd >= 0)
+		close(tg.pidfd);
 	if (ret == -ESRCH || (ret && gone(pid))) {
 		/* it exited under us (its /proc files vanished): neither a failure nor a verdict */
 		snprintf(err, errlen, "PID %d exited during attach", pid);
@@ -497,6 +505,7 @@ int tracer__add(struct tracer *t, pid_t pid, char *err, size_t errlen)
 	if (!ret)
 		ret = claim_slot(t, &tg, err, errlen);
 	if (ret) {
+		target__free(&tg);
 		binary_put(t, tg.bin);
 		return ret;
 	}
@@ -544,8 +553,14 @@ int tracer__poll(struct tracer *t, tracer_exec_fn exec_cb, void *ctx)
 
 		if (tg->exited)
 			continue;
-		/* gone, or the PID now belongs to another process */
-		if (check && (procfs__start_time(tg->pid, &start) || start != tg->start_time)) {
+		/*
+		 * Gone, or the PID now belongs to another process: its pidfd says so
+		 * cheaply; without one, /proc/PID/stat (which sums every thread's
+		 * times: costly for a process of thousands of threads).
+		 */
+		if (check && (tg->pidfd >= 0 ? procfs__pidfd_ended(tg->pidfd)
+					     : procfs__start_time(tg->pid, &start) ||
+						   start != tg->start_time)) {
 			target__exited(t->skel, tg, now);
 			t->newly_exited++;
 			continue;

@@ -22,6 +22,7 @@ struct tracer_opts {
 	bool calibrate;      /* measure the probe cost at start */
 	double census_hz;    /* samples of the C-time profile per second and process; 0: none */
 	bool no_callers;     /* do not keep the Go callers of traced calls */
+	bool no_probes;      /* no cgo uprobes: the runtime's view and the census only */
 };
 
 /* Measured cost of a probe pair, per placement. */
