@@ -5,56 +5,79 @@
 #include "censmem.h"
 #include "gort.h"
 
-/* An entry for each M in C; its goroutine's read planned. Returns how many. */
-static size_t plan_gs(struct census_mem *mem)
+/*
+ * The last census's entry for the call M i is in, or NULL. The M alone tells:
+ * cgocall counts the call (m.ncgocall) before it sets m.incgo, so an M still
+ * in C with the count and goroutine it had then never left that call, and its
+ * goroutine's stack and syscall frame cannot have moved meanwhile.
+ */
+static const struct census_entry *same_call(const struct census_mem *mem, size_t i)
+{
+	const struct census_m *m = &mem->mr[i];
+	const struct census_entry *c;
+
+	if (m->prev < 0 || mem->pdepth != mem->depth || mem->pentry[m->prev] < 0)
+		return NULL;
+	c = &mem->pv[mem->pentry[m->prev]];
+	return c->g == m->curg && c->ncgocall == m->ncgocall ? c : NULL;
+}
+
+/* Makes entry n of M i, in the same call as c: its stack is the one read then. */
+static void take_same(struct census_mem *mem, size_t n, const struct census_entry *c)
+{
+	struct census_entry *e = &mem->v[n];
+
+	*e = *c;
+	e->pcs = mem->pcs + n * mem->depth;
+	memcpy(mem->pcs + n * mem->depth, c->pcs, c->npc * sizeof(*c->pcs));
+	mem->state[n] = CM_SAME;
+}
+
+/*
+ * An entry for each M in C: taken from the last census when in the same call,
+ * else its goroutine's read planned (the k-th read: mem->gi[k] is its entry).
+ * Returns the number of entries; *nk the reads planned.
+ */
+static size_t plan_gs(struct census_mem *mem, size_t *nk)
 {
 	const struct layout *l = &mem->gl;
-	size_t n = 0;
+	size_t n = 0, k = 0;
 
 	for (size_t i = 0; i < mem->nm; i++) {
 		const struct census_m *m = &mem->mr[i];
 		struct census_entry *e = &mem->v[n];
+		const struct census_entry *c;
 
 		if (!m->incgo || !m->curg)
 			continue;
+		mem->emi[n] = i;
+		if ((c = same_call(mem, i))) {
+			take_same(mem, n++, c);
+			continue;
+		}
 		memset(e, 0, sizeof(*e));
 		e->tid = m->tid;
 		e->m = m->addr;
 		e->g = m->curg;
 		e->ncgocall = m->ncgocall;
 		e->pcs = mem->pcs + n * mem->depth;
-		mem->emi[n] = i;
-		censio__iov(l, e->g, mem->raw + n * l->size, mem->iov + n * l->n);
+		mem->gi[k] = n;
+		censio__iov(l, e->g, mem->raw + k * l->size, mem->iov + k * l->n);
+		k++;
 		n++;
 	}
+	*nk = k;
 	return n;
 }
 
-/* The last census's entry for the same call as e, or NULL. */
-static const struct census_entry *same_call(const struct census_mem *mem, size_t i)
-{
-	const struct census_m *m = &mem->mr[mem->emi[i]];
-	const struct census_entry *e = &mem->v[i], *c;
-
-	if (m->prev < 0 || mem->pdepth != mem->depth || mem->pentry[m->prev] < 0)
-		return NULL;
-	c = &mem->pv[mem->pentry[m->prev]];
-	if (c->g != e->g || c->ncgocall != e->ncgocall || c->stack_lo != e->stack_lo ||
-	    c->stack_hi != e->stack_hi || c->syscallsp != e->syscallsp ||
-	    c->syscallpc != e->syscallpc)
-		return NULL;
-	return c;
-}
-
-/* Fills entry i from its goroutine's record; returns its state. */
-static enum cm_state take_g(const struct gort_addrs *a, struct census_mem *mem, size_t i)
+/* Fills entry i from its goroutine's record, the k-th read; returns its state. */
+static enum cm_state take_g(const struct gort_addrs *a, struct census_mem *mem, size_t k)
 {
 	const struct layout *l = &mem->gl;
-	const void *rec = mem->raw + i * l->size;
-	struct census_entry *e = &mem->v[i];
-	const struct census_entry *c;
+	const void *rec = mem->raw + k * l->size;
+	struct census_entry *e = &mem->v[mem->gi[k]];
 
-	if (!censio__ok(mem->iov + i * l->n, l->n))
+	if (!censio__ok(mem->iov + k * l->n, l->n))
 		return CM_LOST;
 	e->stack_lo = censio__field(l, rec, GF_LO);
 	e->stack_hi = censio__field(l, rec, GF_HI);
@@ -64,25 +87,17 @@ static enum cm_state take_g(const struct gort_addrs *a, struct census_mem *mem, 
 	/* outside the stack: entering or leaving C */
 	if (a->g_syscallsp && (e->syscallsp < e->stack_lo || e->syscallsp >= e->stack_hi))
 		return CM_TORN;
-	c = same_call(mem, i);
-	if (!c)
-		return CM_LIVE;
-	e->fn = c->fn;
-	e->syscallbp = c->syscallbp;
-	e->npc = c->npc;
-	e->truncated = c->truncated;
-	memcpy(mem->pcs + i * mem->depth, c->pcs, c->npc * sizeof(*c->pcs));
-	return CM_SAME;
+	return CM_LIVE;
 }
 
 int censg__read(const struct census_src *src, const struct gort_addrs *a, struct census_mem *mem,
 		struct census *out)
 {
-	size_t n = plan_gs(mem);
-	int err = censio__readv(src, &mem->scratch, mem->iov, n * mem->gl.n);
+	size_t nk, n = plan_gs(mem, &nk);
+	int err = censio__readv(src, &mem->scratch, mem->iov, nk * mem->gl.n);
 
-	for (size_t i = 0; !err && i < n; i++)
-		mem->state[i] = take_g(a, mem, i);
+	for (size_t k = 0; !err && k < nk; k++)
+		mem->state[mem->gi[k]] = take_g(a, mem, k);
 	mem->nv = n;
 	out->in_c = (unsigned int)n;
 	return err;

@@ -75,7 +75,7 @@ int censmem__fit(struct census_mem *mem, size_t n)
 {
 	if (!n)
 		n = 1;
-	if (GROW(mem, v, n) || GROW(mem, state, n) || GROW(mem, emi, n) ||
+	if (GROW(mem, v, n) || GROW(mem, state, n) || GROW(mem, emi, n) || GROW(mem, gi, n) ||
 	    GROW(mem, pcs, n * mem->depth))
 		return -ENOMEM;
 	return censmem__buffers(mem, n, mem->ml.size + mem->gl.size, mem->ml.n + mem->gl.n);
@@ -136,6 +136,7 @@ void censmem__free(struct census_mem *mem)
 	free(mem->v);
 	free(mem->state);
 	free(mem->emi);
+	free(mem->gi);
 	free(mem->pcs);
 	free(mem->pv);
 	free(mem->ppcs);

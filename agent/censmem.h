@@ -35,6 +35,7 @@ struct census_m {
 struct census_mem {
 	struct layout ml, gl; /* the fields read of an M, of a g */
 	unsigned int depth; /* PCs per entry */
+	__u32 cgocall_fn; /* the fn slot the last call read */
 	bool curg_known; /* m.curg was decoded: Ms in C get entries */
 	struct census_m *mr; /* the Ms of this walk */
 	size_t nm, cap_mr;
@@ -48,7 +49,8 @@ struct census_mem {
 	struct census_entry *v; /* this call's entries, with state[] and their M in mr */
 	unsigned char *state;
 	size_t *emi;
-	size_t nv, cap_v, cap_state, cap_emi;
+	size_t *gi; /* the entry of each goroutine read */
+	size_t nv, cap_v, cap_state, cap_emi, cap_gi;
 	__u64 *pcs; /* depth PCs per entry */
 	size_t cap_pcs;
 	struct census_entry *pv; /* the last call's entries, and their PCs */

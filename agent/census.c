@@ -13,8 +13,15 @@ static void plan(struct census_mem *mem, const struct gort_addrs *a, unsigned in
 			  a->m_curg ? a->m_curg : a->m_procid, a->m_alllink };
 	__u32 g[GF_N] = { 0, 8, a->g_syscallsp, a->g_syscallpc, a->g_syscallbp };
 
+	struct layout ml = mem->ml, gl = mem->gl;
+
 	censio__layout(&mem->ml, m, MF_N);
 	censio__layout(&mem->gl, g, GF_N); /* unknown offsets (0) read g.stack.lo again */
+	/* what was read with other offsets is not this call's to reuse */
+	if (memcmp(&ml, &mem->ml, sizeof(ml)) || memcmp(&gl, &mem->gl, sizeof(gl)) ||
+	    mem->cgocall_fn != a->cgocall_fn)
+		censmem__forget(mem);
+	mem->cgocall_fn = a->cgocall_fn;
 	mem->depth = depth;
 	mem->curg_known = a->m_curg != 0;
 }

@@ -306,13 +306,20 @@ static void test_depth(void **state)
 	census__free(&c);
 }
 
-/* The same call at the next census keeps its stack without reading it; a new call is read. */
+/*
+ * The same call at the next census (the M in C with the same count and
+ * goroutine) keeps its goroutine's record and stack without reading either;
+ * a new call is read.
+ */
 static void test_same_call(void **state)
 {
 	struct census c = { 0 };
 
 	four_ms();
 	assert_int_equal(census__read(&src, &addrs, 0, NULL, &c), 0);
+	fk.counted = G_AT(0) + addrs.g_syscallsp;
+	assert_int_equal(census__read(&src, &addrs, 0, NULL, &c), 0);
+	assert_int_equal(fk.hits, 0);
 	fk.counted = S_AT(0) + SP_OFF + 0x28; /* cgocall's frame record */
 	assert_int_equal(census__read(&src, &addrs, 0, NULL, &c), 0);
 	assert_int_equal(fk.hits, 0);
