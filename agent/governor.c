@@ -13,6 +13,7 @@ void governor__init(struct gov_proc *p, double now, __u64 made, bool made_known)
 	p->since = p->at = p->from = now;
 	p->primed = true;
 	p->made = made;
+	p->made_at = now;
 	p->made_known = made_known;
 }
 
@@ -32,10 +33,26 @@ const char *governor__mode_name(enum gov_mode m)
 }
 
 /*
+ * The rate of calls made between the runtime's readings of p and in, or -1.
+ * The caller reads the M list when that is due, so a reading can be older
+ * than the tick; a span shorter than GOVERNOR_MIN_WINDOW_S is left to grow.
+ */
+static double made_rate(const struct gov_proc *p, const struct gov_input *in)
+{
+	double dt = in->made_at - p->made_at;
+
+	if (!p->primed || !in->made_known || !p->made_known || in->made < p->made ||
+	    dt < GOVERNOR_MIN_WINDOW_S - SLACK_S)
+		return -1;
+	return (double)(in->made - p->made) / dt;
+}
+
+/*
  * Projects the cost of full tracing from the interval since the last
  * measurement, in which the probes were as in->on says (the caller switches
  * them right after a decision): true and p->cost set when the interval says
  * something. Intervals shorter than GOVERNOR_MIN_WINDOW_S are left to grow.
+ * Off, the rate is the runtime's count over its readings' own span.
  */
 static bool measure(struct gov_proc *p, const struct gov_input *in)
 {
@@ -45,13 +62,17 @@ static bool measure(struct gov_proc *p, const struct gov_input *in)
 		return false;
 	if (p->primed && in->on && in->traced >= p->traced)
 		rate = (double)(in->traced - p->traced) / dt;
-	else if (p->primed && !in->on && in->made_known && p->made_known && in->made >= p->made)
-		rate = (double)(in->made - p->made) / dt;
+	else if (!in->on)
+		rate = made_rate(p, in);
+	/* a reading is the base of the next rate once used, or while on (it keeps current) */
+	if (rate >= 0 || in->on || !p->made_known || !in->made_known) {
+		p->made = in->made;
+		p->made_at = in->made_at;
+		p->made_known = in->made_known;
+	}
 	p->from = p->primed ? p->at : in->now;
 	p->primed = true;
 	p->at = in->now;
-	p->made = in->made;
-	p->made_known = in->made_known;
 	p->traced = in->traced;
 	if (rate < 0)
 		return false;

@@ -50,6 +50,7 @@ struct gov_input {
 	bool on; /* the probes are on (attached and recording) now */
 	bool made_known; /* made is valid (the runtime's M list could be read) */
 	__u64 made; /* the runtime's cgo calls, cumulative */
+	double made_at; /* when made was read (monotonic seconds): it may be older than now */
 	__u64 traced; /* probe hits at the enter site, cumulative */
 	unsigned int busy; /* threads whose call count moved since the last input; 0: unknown */
 };
@@ -72,6 +73,7 @@ struct gov_proc {
 	bool primed;
 	double at, from;
 	__u64 made, traced;
+	double made_at; /* when made was read */
 	bool made_known;
 };
 

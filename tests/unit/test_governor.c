@@ -34,6 +34,7 @@ struct sim {
 	struct governor_opts opts;
 	double per_call_ns;
 	bool made_unknown;
+	int read_every_ms; /* the M list is read this often (0: every tick) */
 	/* results */
 	int switch_ms[MAX_SWITCH];
 	bool switch_on[MAX_SWITCH];
@@ -41,6 +42,8 @@ struct sim {
 	struct sampling clock;
 	struct gov_proc gov;
 	double made, traced;
+	__u64 read; /* made at the last reading */
+	int read_ms;
 	bool on;
 	double max_duty_seen;
 };
@@ -86,7 +89,12 @@ static void run(struct sim *s)
 		in.now = t / 1000.0;
 		in.on = s->on;
 		in.made_known = !s->made_unknown;
-		in.made = (__u64)llround(s->made);
+		if (t - s->read_ms >= s->read_every_ms) {
+			s->read = (__u64)llround(s->made);
+			s->read_ms = t;
+		}
+		in.made = s->read;
+		in.made_at = s->read_ms / 1000.0;
 		in.traced = (__u64)llround(s->traced);
 		d = governor__decide(&s->gov, &s->opts, &in);
 		assert_false(d.on && d.off);
@@ -248,6 +256,23 @@ static void test_no_budget(void **state)
 	assert_int_equal(b.nsw, 0);
 }
 
+/*
+ * The M list read every 250 ms (a census stretched to its budget), a tight
+ * loop that ends at 5 s: as test_hot_to_calm, but the end is seen at the
+ * first reading whose span since the last one is calm (5.25 s), not at the
+ * first tick after it. Off, the rate comes from the readings' own span.
+ */
+static void test_slow_readings(void **state)
+{
+	const struct phase ph[] = { { 0, 5000, HOT_RATE, 1 }, { 5000, 8000, 10, 1 } };
+	struct sim s = { .ph = ph, .nph = 2, .end_ms = 8000, .opts = budget1, .read_every_ms = 250 };
+
+	(void)state;
+	run(&s);
+	SWITCHES(&s, 40, 4000, 4020, 5250);
+	assert_int_equal(s.gov.mode, GOV_FULL);
+}
+
 /* The runtime's count unreadable: the off-window still ends by the duty, from the last measure. */
 static void test_made_unknown(void **state)
 {
@@ -272,7 +297,7 @@ int main(void)
 		cmocka_unit_test(test_bursts),		cmocka_unit_test(test_42_calls_then_exit),
 		cmocka_unit_test(test_exit_while_off),	cmocka_unit_test(test_all_block),
 		cmocka_unit_test(test_two_hot_threads), cmocka_unit_test(test_no_budget),
-		cmocka_unit_test(test_made_unknown),
+		cmocka_unit_test(test_made_unknown),	cmocka_unit_test(test_slow_readings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
