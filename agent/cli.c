@@ -14,7 +14,8 @@ struct cli_tracing cli_tracing = {
 	.topts = { .calibrate = true,
 		   .long_ns = 1000000000ULL,
 		   .placement = PROBES_AUTO,
-		   .census_hz = 50 },
+		   .census_hz = 50,
+		   .census_budget = 0.05 },
 	.gov = { .budget = 0.01, .period_s = 2.0 },
 };
 
@@ -26,6 +27,7 @@ enum {
 	OPT_FALLBACK,
 	OPT_PLACEMENT,
 	OPT_CENSUS_HZ,
+	OPT_CENSUS_BUDGET,
 	OPT_NO_CALLERS,
 	OPT_NO_PROBES,
 	OPT_NO_CALIBRATE,
@@ -45,6 +47,11 @@ static const struct argp_option tracing_options[] = {
 	{ "census-hz", OPT_CENSUS_HZ, "HZ", 0,
 	  "Read which threads are in C, in which function and Go stack, this often per process "
 	  "(the C-time profile; default 50, 0: never; costs the traced program nothing)",
+	  0 },
+	{ "census-budget", OPT_CENSUS_BUDGET, "PERCENT", 0,
+	  "Reading the runtime's threads (census, exact counts) may cost cgoscope this much of "
+	  "one CPU, all processes together: with many threads the census runs less often "
+	  "(default 5, 0: no limit)",
 	  0 },
 	{ "placement", OPT_PLACEMENT, "WHERE", 0,
 	  "Probe sites: auto (default: the cheapest the binary allows), entry+call-site, "
@@ -100,6 +107,11 @@ static error_t parse_tracing(int key, char *arg, struct argp_state *state)
 	case OPT_CENSUS_HZ:
 		if (cli__parse_double(arg, "--census-hz", 0, 1000, &o->census_hz))
 			argp_usage(state);
+		break;
+	case OPT_CENSUS_BUDGET:
+		if (cli__parse_double(arg, "--census-budget", 0, 100, &o->census_budget))
+			argp_usage(state);
+		o->census_budget /= 100;
 		break;
 	case OPT_NO_PROBES:
 		o->no_probes = true;

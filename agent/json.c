@@ -237,7 +237,8 @@ static json_t *ctime_json_v(const void *v)
 /* The C-time profile of a process: thread-time in C per function and stack (census). */
 static json_t *ctime_json(const struct proc_snap *p)
 {
-	json_t *o = json_pack("{s:I, s:I}", "census_ns", ji(p->census_ns), "other_ns",
+	json_t *o = json_pack("{s:I, s:I, s:b, s:I}", "census_ns", ji(p->census_ns), "censuses",
+			      ji(p->censuses), "paced", (int)p->census_paced, "other_ns",
 			      ji(p->ctime_other_ns));
 
 	if (o && json_object_set_new(o, "entries", array_of(p->ctime, p->nctime, sizeof(*p->ctime),

@@ -117,6 +117,7 @@ int mwatch__update(struct mwatch *w, pid_t pid, __u64 bias, const struct gort_ad
 	err = census_total(w, pid, bias, a, &total);
 	if (!err)
 		err = list_in_c(w, now_ns);
+	w->cost_ns = clock__mono_ns() - now_ns;
 	if (err)
 		return err;
 	if (total > w->ncgocall) /* an M exiting during the read is missed once: never go back */

@@ -34,6 +34,7 @@ struct mwatch {
 	unsigned int in_c_peak;
 	unsigned int nm;   /* Ms (the runtime's threads) at the last update */
 	__u64 at_ns;       /* when the last update read them (monotonic) */
+	__u64 cost_ns;     /* how long the last update took */
 	struct mwatch_m *v; /* Ms in C at the last update, by tid */
 	size_t n;
 	struct census cs;  /* the last census: every M (cs.ms), the calls v[].call points to */

@@ -372,9 +372,11 @@ static void print_ctime(FILE *out, const struct snapshot *snap, const struct pro
 		return;
 	for (i = 0; i < p->nctime; i++)
 		total += (double)p->ctime[i].ns;
-	fprintf(out, "\n  time in C, sampled by the census over %s: thread-time per function and "
-		     "Go caller\n  %9s %6s  %-24s %s\n",
-		dur(d, (double)p->census_ns), "THREAD-T", "SHARE", "FUNCTION", "CALLED FROM");
+	fprintf(out, "\n  time in C, sampled by the census over %s (%.1f/s%s): thread-time per "
+		     "function and Go caller\n  %9s %6s  %-24s %s\n",
+		dur(d, (double)p->census_ns), (double)p->censuses * 1e9 / (double)p->census_ns,
+		p->census_paced ? ", paced by --census-budget" : "", "THREAD-T", "SHARE",
+		"FUNCTION", "CALLED FROM");
 	for (i = 0; i < p->nctime && i < REPORT_MAX_CTIME; i++) {
 		const struct ctime_snap *t = &p->ctime[i];
 

@@ -144,6 +144,8 @@ struct proc_snap {
 	size_t nctime;
 	__u64 ctime_other_ns;     /* of the stacks beyond the ones listed */
 	__u64 census_ns;          /* time the censuses covered (0: no census sampling) */
+	__u64 censuses;           /* census samples taken */
+	bool census_paced;        /* sampled less often than asked: --census-budget */
 	__u64 long_calls;        /* completed calls that lasted longer than the threshold */
 
 	struct threads_snap threads;

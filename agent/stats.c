@@ -440,6 +440,8 @@ static int fill_ctime(struct collect *c, struct pair *pr)
 	size_t n = cp->n < CTIME_MAX ? cp->n : CTIME_MAX;
 
 	ps->census_ns = cp->sampled_ns;
+	ps->censuses = cp->censuses;
+	ps->census_paced = pr->tg->read_stretched;
 	if (!cp->n)
 		return 0;
 	order = malloc(cp->n * sizeof(*order));

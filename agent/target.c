@@ -20,16 +20,15 @@ static int refresh(struct target *tg)
 	return mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
 }
 
-void target__census(struct target *tg, __u64 now_ns, __u64 every_ns)
+void target__census(struct target *tg, __u64 now_ns, bool sample)
 {
-	__u64 dt;
+	__u64 every = tg->read_every_ns, dt;
 
-	if (tg->exited || !every_ns || now_ns - tg->census_at < every_ns)
+	if (tg->exited || !sample || !every || now_ns - tg->census_at < every)
 		return;
-	dt = tg->census_at && now_ns - tg->census_at < 2 * every_ns ? now_ns - tg->census_at
-								     : every_ns;
+	dt = tg->census_at && now_ns - tg->census_at < 2 * every ? now_ns - tg->census_at : every;
 	tg->census_at = now_ns;
-	if (now_ns - tg->mw.at_ns > every_ns / 2 && refresh(tg))
+	if (now_ns - tg->mw.at_ns > every / 2 && refresh(tg))
 		return;
 	cprof__census(&tg->cprof, dt);
 	for (size_t i = 0; i < tg->mw.n; i++) {
@@ -196,19 +195,25 @@ static struct gov_input measure(struct cgoscope_bpf *skel, struct target *tg, do
 				double now)
 {
 	struct gov_input in = { .now = now, .per_call_ns = per_call_ns, .on = tg->on };
+	bool fresh = false;
 
 	in.traced = counters_of(skel, tg).enters;
 	/* traced in full, the probe hits are the rate; else the runtime's count too */
 	if (tg->gov.mode == GOV_FULL && tg->on)
 		return in;
-	in.made_known = !refresh(tg);
+	/* the M list is read when due (target.h: read_every_ns); else the last reading */
+	if ((__u64)(now * 1e9) - tg->mw.at_ns >= tg->read_every_ns)
+		fresh = !refresh(tg);
+	in.made_known = tg->mw.known && tg->mw.at_ns;
 	in.made = tg->mw.ncgocall;
-	if (in.made_known && !tg->on)
+	in.made_at = tg->mw.at_ns / 1e9;
+	if (!fresh)
+		return in;
+	if (!tg->on)
 		adopt_unseen(tg);
-	if (in.made_known && tg->gov_ms)
+	if (tg->gov_ms)
 		in.busy = mwatch__busy(&tg->mw, tg->gov_ms, tg->gov_nms);
-	if (in.made_known)
-		mwatch__save(&tg->mw, &tg->gov_ms, &tg->gov_nms);
+	mwatch__save(&tg->mw, &tg->gov_ms, &tg->gov_nms);
 	return in;
 }
 

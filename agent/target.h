@@ -67,6 +67,13 @@ struct target {
 	size_t nadopted;
 	struct cprof cprof;  /* thread-time in C per function and Go stack (census samples) */
 	__u64 census_at;     /* the last census sample (monotonic ns) */
+	/*
+	 * How often its M list may be read for the census and the governor: the
+	 * census's interval (the governor's tick without one), stretched so that
+	 * reading costs at most its share of --census-budget (tracer__govern()).
+	 */
+	__u64 read_every_ns;
+	bool read_stretched; /* read_every_ns was stretched by the budget */
 	enum verdict worst; /* the worst verdict seen */
 	char worst_reason[SNAP_REASON_LEN];
 	bool exited;
@@ -102,13 +109,13 @@ void target__govern(struct cgoscope_bpf *skel, struct target *tg, const struct g
 		    double per_call_ns, double now);
 
 /*
- * Samples the census for tg's C-time profile (cprof.h) when every_ns has
- * passed since the last sample (now_ns: monotonic): each thread in C adds
- * the time since then (at most two intervals) to its call's function and Go
- * stack. A census the governor took this tick is reused. Does nothing for an
- * exited process, or with every_ns 0.
+ * Samples the census for tg's C-time profile (cprof.h) when read_every_ns
+ * has passed since the last sample (now_ns: monotonic): each thread in C
+ * adds the time since then (at most two intervals) to its call's function
+ * and Go stack. A reading younger than half the interval is reused. Does
+ * nothing for an exited process, or unless sample.
  */
-void target__census(struct target *tg, __u64 now_ns, __u64 every_ns);
+void target__census(struct target *tg, __u64 now_ns, bool sample);
 
 /*
  * The process has exited (at now): its clock stops, its probes go. Its data

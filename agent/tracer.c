@@ -212,18 +212,41 @@ static void attach_spawn(struct tracer *t, struct target *tg)
 	slots__set_cfg(t->skel, tg->slot, &tg->cfg);
 }
 
+/*
+ * How often each live target's M list may be read: the census's interval
+ * (the governor's tick without a census), or longer, so that with the last
+ * readings' costs all of them together stay within --census-budget.
+ */
+static void pace_reads(struct tracer *t)
+{
+	double every = t->opts.census_hz > 0 ? 1e9 / t->opts.census_hz : GOVERNOR_TICK_S * 1e9;
+	size_t alive = 0;
+
+	for (size_t i = 0; i < t->ntargets; i++)
+		alive += !t->targets[i].exited;
+	for (size_t i = 0; i < t->ntargets; i++) {
+		struct target *tg = &t->targets[i];
+		double paced = t->opts.census_budget > 0
+				   ? (double)tg->mw.cost_ns * (double)alive / t->opts.census_budget
+				   : 0;
+
+		tg->read_stretched = paced > every;
+		tg->read_every_ns = (__u64)(tg->read_stretched ? paced : every);
+	}
+}
+
 void tracer__govern(struct tracer *t, const struct governor_opts *o)
 {
 	double now = clock__mono_s();
-	__u64 every = t->opts.census_hz > 0 ? (__u64)(1e9 / t->opts.census_hz) : 0;
 
+	pace_reads(t);
 	for (size_t i = 0; i < t->ntargets; i++) {
 		struct target *tg = &t->targets[i];
 
 		if (!t->opts.no_probes)
 			target__govern(t->skel, tg, o, t->cost[tg->bin->plan.placement].per_call_ns,
 				       now);
-		target__census(tg, (__u64)(now * 1e9), every);
+		target__census(tg, (__u64)(now * 1e9), t->opts.census_hz > 0);
 	}
 }
 

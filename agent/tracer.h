@@ -21,6 +21,7 @@ struct tracer_opts {
 	__u32 map_entries;   /* size of the calls and stats maps; 0 = built-in default */
 	bool calibrate;      /* measure the probe cost at start */
 	double census_hz;    /* samples of the C-time profile per second and process; 0: none */
+	double census_budget; /* share of a CPU reading the M lists may cost, all together; 0: any */
 	bool no_callers;     /* do not keep the Go callers of traced calls */
 	bool no_probes;      /* no cgo uprobes: the runtime's view and the census only */
 };
@@ -83,7 +84,9 @@ const struct tracer_opts *tracer__opts(const struct tracer *t);
 /*
  * One governor tick (governor.h, target.h) for every traced process: each
  * process's probes go on and off by its own cost; the census samples its
- * C-time profile at census_hz. Call it every tracer__tick_s() seconds.
+ * C-time profile at census_hz. The M lists are read at most that often, or
+ * less often when reading them would cost more than census_budget of a CPU
+ * (target.h: read_every_ns). Call it every tracer__tick_s() seconds.
  */
 void tracer__govern(struct tracer *t, const struct governor_opts *o);
 

@@ -155,6 +155,7 @@ static int fill_ctime(struct snapshot *snap, struct proc_snap *p)
 					   .caller = "", .ns = 500000000ULL, .samples = 25 };
 	p->ctime_other_ns = 20000000;
 	p->census_ns = 10000000000ULL;
+	p->censuses = 500;
 	return 0;
 }
 

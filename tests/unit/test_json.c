@@ -210,6 +210,8 @@ static void test_ctime_stacks(void **state)
 	json_t *stacks = json_object_get(root, "stacks"), *st, *fr;
 
 	assert_int_equal(geti(ct, "census_ns"), 10000000000LL);
+	assert_int_equal(geti(ct, "censuses"), 500);
+	assert_true(json_is_false(json_object_get(ct, "paced")));
 	assert_int_equal(geti(ct, "other_ns"), 20000000);
 	assert_int_equal(json_array_size(json_object_get(ct, "entries")), 2);
 	assert_string_equal(gets(e, "function"), "sqlite3_step");

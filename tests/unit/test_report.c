@@ -168,19 +168,30 @@ static void test_drops(void **state)
 	free(text);
 }
 
-/* The C-time profile: thread-time and share per function, called from its stack's caller up. */
+/*
+ * The C-time profile: thread-time and share per function, called from its
+ * stack's caller up; the census's rate, and when its budget lowered it.
+ */
 static void test_ctime(void **state)
 {
-	char *text = render(*state, NULL);
+	struct snapshot *snap = *state;
+	char *text = render(snap, NULL);
 
-	assert_non_null(strstr(text, "\n  time in C, sampled by the census over 10.0s: thread-time per "
-				     "function and Go caller\n"
+	assert_non_null(strstr(text, "\n  time in C, sampled by the census over 10.0s (50.0/s): "
+				     "thread-time per function and Go caller\n"
 				     "   THREAD-T  SHARE  FUNCTION                 CALLED FROM\n"
 				     "      2.50s  82.8%  sqlite3_step             main.(*Store).Get "
 				     "(store.go:42) <- main.handle\n"
 				     "      500ms  16.6%  getaddrinfo              -\n"
 				     "  (more in --json and --pprof)\n"));
 	free(text);
+	snap->procs[0].censuses = 41;
+	snap->procs[0].census_paced = true;
+	text = render(snap, NULL);
+	assert_non_null(strstr(text, "over 10.0s (4.1/s, paced by --census-budget): thread-time"));
+	free(text);
+	snap->procs[0].censuses = 500;
+	snap->procs[0].census_paced = false;
 }
 
 static void test_empty(void **state)
