@@ -149,13 +149,15 @@ demo: deps
 	$(Q)./scripts/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all gobins $(OUTPUT)/bench/prom_bench
+	$(Q)$(MAKE) --no-print-directory all gobins $(OUTPUT)/bench/prom_bench $(OUTPUT)/bench/census_bench
 	$(Q)./scripts/bench.sh
 	$(Q)./scripts/bench_accuracy.sh
+	$(Q)./scripts/bench_census.sh
 	$(Q)./scripts/bench_agent.sh
 
-# /metrics render time without BPF (scripts/bench_agent.sh runs it).
-$(OUTPUT)/bench/prom_bench: tests/bench/prom_bench.c $(LIB_OBJS) $(OUTPUT)/.build-flags
+# Micro-benchmarks without BPF: /metrics render time (scripts/bench_agent.sh runs it), the
+# census's cost per read (scripts/bench_census.sh).
+$(OUTPUT)/bench/%: tests/bench/%.c $(LIB_OBJS) $(OUTPUT)/.build-flags
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LIBS) -o $@

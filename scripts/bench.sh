@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 out=.output
 runs=${RUNS:-9}
 # the governed run follows the untraced one: fully traced runs leave the kernel busy a moment
-modes=${MODES:-none default naive sites} # MODES="none default": only those (ratios need all four)
+modes=${MODES:-none default naive sites nocallers} # MODES="none default": only those (ratios need the first four)
 workload=$out/go/cgoload # bench() switches it per table
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root for BPF" >&2; exit 1; }
 
@@ -14,6 +14,7 @@ mode_args() {
 	case $1 in
 	naive) echo "--entry-ret --overhead-budget=0 --no-calibrate" ;; # entry + every RET, every call
 	sites) echo "--overhead-budget=0 --no-calibrate" ;;             # our call sites, every call
+	nocallers) echo "--overhead-budget=0 --no-calibrate --no-callers" ;; # ... without Go callers
 	default) echo "" ;;                                               # call sites + 1% budget
 	esac
 }
@@ -62,6 +63,7 @@ bench() {
 		for mode in $modes; do
 			n=$calls
 			[ "$mode" = none ] || [ "$mode" = default ] && n=$long
+			[ "$mode" = nocallers ] && n=$calls
 			v=$(one_run "$mode" "$n" "${@//@N@/$n}")
 			vals[$mode]+="$v "
 			round[$mode]=$v
@@ -80,7 +82,11 @@ bench() {
 		read -r mn md mx < <(stats "${ratios[@]}")
 		printf '  default (governed) throughput, %% of untraced, per round: median %.1f%% (min %.1f%%, max %.1f%%)\n' "$md" "$mn" "$mx"
 	fi
-	[ "${#med[@]}" = 4 ] || return 0
+	if [ -n "${med[sites]:-}" ] && [ -n "${med[nocallers]:-}" ]; then
+		awk -v c="${med[sites]}" -v k="${med[nocallers]}" 'BEGIN {
+			printf "  Go callers (every call >= 50 us, 1 in 64 shorter ones): %+.0f ns per traced call (sites - nocallers)\n", c - k }'
+	fi
+	[ -n "${med[none]:-}" ] && [ -n "${med[naive]:-}" ] && [ -n "${med[sites]:-}" ] || return 0
 	awk -v u="${med[none]}" -v n="${med[naive]}" -v c="${med[sites]}" 'BEGIN {
 		printf "  overhead per call: naive %.0f ns, call sites %.0f ns: sites/naive %.2f\n", n - u, c - u, (c - u) / (n - u)
 		printf "  traced every call: %.1fx untraced\n", c / u }'
