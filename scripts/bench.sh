@@ -9,43 +9,8 @@ modes=${MODES:-none default naive sites nocallers} # MODES="none default": only 
 workload=$out/go/cgoload # bench() switches it per table
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root for BPF" >&2; exit 1; }
 
-# mode_args MODE: the cgoscope options of a mode (none: untraced)
-mode_args() {
-	case $1 in
-	naive) echo "--entry-ret --overhead-budget=0 --no-calibrate" ;; # entry + every RET, every call
-	sites) echo "--overhead-budget=0 --no-calibrate" ;;             # our call sites, every call
-	nocallers) echo "--overhead-budget=0 --no-calibrate --no-callers" ;; # ... without Go callers
-	default) echo "" ;;                                               # call sites + 1% budget
-	esac
-}
-
-# one_run MODE CALLS ARGS...: prints ns per call of one cgoload run
-one_run() {
-	local mode=$1 calls=$2; shift 2
-	local log pid tracer="" ns
-	log=$(mktemp)
-	"$workload" "$@" -exit-after >"$log" 2>&1 &
-	pid=$!
-	until grep -q READY "$log"; do sleep 0.05; done
-	if [ "$mode" != none ]; then
-		: >"$log.err"
-		# shellcheck disable=SC2046
-		"$out/cgoscope" profile -p "$pid" $(mode_args "$mode") >/dev/null 2>"$log.err" &
-		tracer=$!
-		until grep -q 'cgoscope: tracing' "$log.err"; do sleep 0.05; done
-	fi
-	kill -USR1 "$pid"
-	wait "$pid"
-	[ -n "$tracer" ] && wait "$tracer"
-	ns=$(grep -o '"elapsed_ns":[0-9]*' "$log" | cut -d: -f2)
-	rm -f "$log" "$log.err"
-	awk -v ns="$ns" -v n="$calls" 'BEGIN { printf "%.1f", ns / n }'
-}
-
-# stats VALUES...: "min median max" of the numbers
-stats() {
-	printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[1], v[int((NR+1)/2)], v[NR]}'
-}
+# shellcheck source=scripts/bench_lib.sh
+. scripts/bench_lib.sh
 
 # bench NAME CALLS LONGCALLS ARGS...: runs every mode $runs times, the modes taking turns
 # within each round so that the VM's slow drifts (other tenants, steal time) hit them alike;

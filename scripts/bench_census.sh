@@ -53,25 +53,8 @@ print("%.1f" % (c["censuses"] * 1e9 / c["census_ns"]) if c.get("census_ns") else
 	rm -f "$err" "$json"
 }
 
-# loop_ns MODE: ns per call of a 50M-call tight loop, untraced (none) or under the census (census)
-loop_ns() {
-	local log pid tracer="" ns
-	log=$(mktemp)
-	"$workload" -hot 50000000 -exit-after >"$log" 2>&1 &
-	pid=$!
-	until grep -q READY "$log"; do sleep 0.05; done
-	if [ "$1" = census ]; then
-		"$out/cgoscope" profile -p "$pid" --no-probes --census-hz 50 >/dev/null 2>"$log.err" &
-		tracer=$!
-		until grep -q 'cgoscope: tracing' "$log.err"; do sleep 0.05; done
-	fi
-	kill -USR1 "$pid"
-	wait "$pid"
-	[ -n "$tracer" ] && wait "$tracer"
-	ns=$(grep -o '"elapsed_ns":[0-9]*' "$log" | cut -d: -f2)
-	rm -f "$log" "$log.err"
-	awk -v ns="$ns" 'BEGIN { printf "%.1f", ns / 50000000 }'
-}
+# shellcheck source=scripts/bench_lib.sh
+. scripts/bench_lib.sh
 
 echo
 echo "census cost: $(date -u +%F), $(uname -r), $(nproc) CPUs; CPU over ${seconds}s, % of one core"
@@ -97,8 +80,8 @@ echo
 echo "tight loop under the census alone (--no-probes --census-hz 50), 5 rounds taking turns:"
 ratios=()
 for _ in 1 2 3 4 5; do
-	u=$(loop_ns none)
-	c=$(loop_ns census)
+	u=$(one_run none 50000000 -hot 50000000)
+	c=$(one_run census 50000000 -hot 50000000)
 	ratios+=("$(awk -v u="$u" -v c="$c" 'BEGIN { printf "%.1f", 100 * u / c }')")
 	echo "  untraced $u ns/call, census $c ns/call"
 done

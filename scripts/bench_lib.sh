@@ -1,0 +1,40 @@
+# bench_lib.sh - what the benchmark scripts share: one timed cgoload run under a cgoscope mode. Sourced; needs $out and $workload.
+
+# mode_args MODE: the cgoscope options of a mode (none: untraced)
+mode_args() {
+	case $1 in
+	naive) echo "--entry-ret --overhead-budget=0 --no-calibrate" ;; # entry + every RET, every call
+	sites) echo "--overhead-budget=0 --no-calibrate" ;;             # our call sites, every call
+	nocallers) echo "--overhead-budget=0 --no-calibrate --no-callers" ;; # ... without Go callers
+	default) echo "" ;;                                               # call sites + 1% budget
+	census) echo "--no-probes --census-hz 50" ;;                      # no probes: the census alone
+	esac
+}
+
+# one_run MODE CALLS ARGS...: prints ns per call of one cgoload run
+one_run() {
+	local mode=$1 calls=$2; shift 2
+	local log pid tracer="" ns
+	log=$(mktemp)
+	"$workload" "$@" -exit-after >"$log" 2>&1 &
+	pid=$!
+	until grep -q READY "$log"; do sleep 0.05; done
+	if [ "$mode" != none ]; then
+		: >"$log.err"
+		# shellcheck disable=SC2046
+		"$out/cgoscope" profile -p "$pid" $(mode_args "$mode") >/dev/null 2>"$log.err" &
+		tracer=$!
+		until grep -q 'cgoscope: tracing' "$log.err"; do sleep 0.05; done
+	fi
+	kill -USR1 "$pid"
+	wait "$pid"
+	[ -n "$tracer" ] && wait "$tracer"
+	ns=$(grep -o '"elapsed_ns":[0-9]*' "$log" | cut -d: -f2)
+	rm -f "$log" "$log.err"
+	awk -v ns="$ns" -v n="$calls" 'BEGIN { printf "%.1f", ns / n }'
+}
+
+# stats VALUES...: "min median max" of the numbers
+stats() {
+	printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[1], v[int((NR+1)/2)], v[NR]}'
+}
