@@ -116,7 +116,8 @@ static bool unchanged(const struct gort_addrs *a, const struct census_mem *mem,
 	       (!a->g_syscallsp || censio__field(gl, g, GF_SP) == e->syscallsp);
 }
 
-int censg__confirm(const struct census_src *src, const struct gort_addrs *a, struct census_mem *mem)
+int censg__confirm(const struct census_src *src, const struct gort_addrs *a, struct census_mem *mem,
+		   enum cm_state changed)
 {
 	const struct layout *ml = &mem->ml, *gl = &mem->gl;
 	size_t k = ml->n + gl->n, rec = ml->size + gl->size, n = 0, i;
@@ -137,7 +138,7 @@ int censg__confirm(const struct census_src *src, const struct gort_addrs *a, str
 			continue;
 		if (!censio__ok(mem->iov + n * k, k) ||
 		    !unchanged(a, mem, mem->raw + i * rec, &mem->v[i]))
-			mem->state[i] = CM_TORN;
+			mem->state[i] = changed;
 		n++;
 	}
 	return err;

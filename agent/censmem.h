@@ -22,6 +22,7 @@ enum cm_state {
 	CM_SAME, /* in the same call as at the last census: its stack is the one read then */
 	CM_TORN, /* changed while read */
 	CM_LOST, /* its goroutine could not be read */
+	CM_NOSTACK, /* in C in its function, but the call ended while its stack was read */
 };
 
 /* One M as read. */
@@ -106,13 +107,20 @@ int censm__walk(const struct census_src *src, const struct gort_addrs *a, __u64 
 int censg__read(const struct census_src *src, const struct gort_addrs *a, struct census_mem *mem,
 		struct census *out);
 
-/* Reads the Ms and goroutines of the CM_LIVE entries again: changed, they are CM_TORN. */
+/*
+ * Reads the Ms and goroutines of the CM_LIVE entries again: those that left
+ * their call meanwhile become `changed` (CM_TORN right after their C
+ * function was read, CM_NOSTACK after their stack was). Returns 0 or -errno.
+ */
 int censg__confirm(const struct census_src *src, const struct gort_addrs *a,
-		   struct census_mem *mem);
+		   struct census_mem *mem, enum cm_state changed);
+
+/* Reads the C function (cgocall's fn slot) of the CM_LIVE entries. Returns 0 or src's -errno. */
+int censtack__fn(const struct census_src *src, const struct gort_addrs *a, struct census_mem *mem);
 
 /*
- * Fills fn, syscallbp and the PCs of the CM_LIVE entries by frame pointer
- * from cgocall's frame, mem->depth PCs each. Returns 0 or src's -errno.
+ * Fills syscallbp and the PCs of the CM_LIVE entries by frame pointer from
+ * cgocall's frame, mem->depth PCs each. Returns 0 or src's -errno.
  */
 int censtack__walk(const struct census_src *src, const struct gort_addrs *a,
 		   struct census_mem *mem);

@@ -10,9 +10,9 @@
 
 /* Where one entry's walk is: its frame pointer, and the window of stack read at win. */
 struct walk {
-	__u64 bp, win, fn;
+	__u64 bp, win;
 	__u32 len;
-	bool done, fn_asked;
+	bool done;
 	__u64 *pcs;
 };
 
@@ -82,31 +82,19 @@ static void walk_start(const struct gort_addrs *a, struct census_entry *e, struc
 		window_at(w, e);
 }
 
-/* Ranges for one round: the windows of walks not done, and in the first round fn. */
-static size_t round_iov(const struct gort_addrs *a, struct census_mem *mem, struct walk *w,
-			size_t first, size_t cnt, bool with_fn)
+/* Ranges for one round: the windows of walks not done. */
+static size_t round_iov(struct census_mem *mem, const struct walk *w, size_t cnt)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < cnt; i++) {
-		const struct census_entry *e = &mem->v[first + i];
-		struct census_iov *v = &mem->iov[k];
-
-		w[i].fn_asked = with_fn && a->cgocall_fn && mem->state[first + i] == CM_LIVE &&
-				e->syscallsp && in_stack(e, e->syscallsp + a->cgocall_fn, 8);
-		if (w[i].fn_asked) {
-			*v++ = (struct census_iov){ e->syscallsp + a->cgocall_fn, &w[i].fn, 8, 0 };
-			k++;
-		}
-		if (w[i].done)
-			continue;
-		*v = (struct census_iov){ w[i].win, mem->raw + i * WALK_WIN, w[i].len, 0 };
-		k++;
-	}
+	for (size_t i = 0; i < cnt; i++)
+		if (!w[i].done)
+			mem->iov[k++] = (struct census_iov){ w[i].win, mem->raw + i * WALK_WIN,
+							     w[i].len, 0 };
 	return k;
 }
 
-/* Settles a round: fn read, windows walked; returns how many walks go on. */
+/* Settles a round: windows walked; returns how many walks go on. */
 static size_t round_end(struct census_mem *mem, struct walk *w, size_t first, size_t cnt,
 			unsigned int depth)
 {
@@ -116,10 +104,6 @@ static size_t round_end(struct census_mem *mem, struct walk *w, size_t first, si
 	for (size_t i = 0; i < cnt; i++) {
 		struct census_entry *e = &mem->v[first + i];
 
-		if (w[i].fn_asked) {
-			e->fn = v->err ? 0 : w[i].fn;
-			v++;
-		}
 		if (w[i].done)
 			continue;
 		w[i].done = v->err || walk_window(&w[i], e, mem->raw + i * WALK_WIN, depth);
@@ -136,7 +120,6 @@ static int walk_chunk(const struct census_src *src, const struct gort_addrs *a,
 		      struct census_mem *mem, size_t first, size_t cnt)
 {
 	struct walk w[WALK_CHUNK];
-	bool with_fn = true;
 	size_t more = 1;
 	int err;
 
@@ -148,14 +131,34 @@ static int walk_chunk(const struct census_src *src, const struct gort_addrs *a,
 			w[i] = (struct walk){ .done = true };
 	}
 	while (more) {
-		err = censio__readv(src, &mem->scratch, mem->iov,
-				    round_iov(a, mem, w, first, cnt, with_fn));
+		err = censio__readv(src, &mem->scratch, mem->iov, round_iov(mem, w, cnt));
 		if (err)
 			return err;
 		more = round_end(mem, w, first, cnt, mem->depth);
-		with_fn = false;
 	}
 	return 0;
+}
+
+int censtack__fn(const struct census_src *src, const struct gort_addrs *a, struct census_mem *mem)
+{
+	size_t k = 0, i;
+	int err;
+
+	if (!a->cgocall_fn)
+		return 0;
+	for (i = 0; i < mem->nv; i++) {
+		struct census_entry *e = &mem->v[i];
+
+		if (mem->state[i] != CM_LIVE || !e->syscallsp ||
+		    !in_stack(e, e->syscallsp + a->cgocall_fn, 8))
+			continue;
+		mem->iov[k++] = (struct census_iov){ e->syscallsp + a->cgocall_fn, &e->fn, 8, 0 };
+	}
+	err = censio__readv(src, &mem->scratch, mem->iov, k);
+	for (i = 0; !err && i < k; i++)
+		if (mem->iov[i].err)
+			*(__u64 *)mem->iov[i].buf = 0;
+	return err;
 }
 
 int censtack__walk(const struct census_src *src, const struct gort_addrs *a, struct census_mem *mem)

@@ -51,7 +51,15 @@ static void settle(struct census_mem *mem, struct census *out)
 	size_t n = 0;
 
 	for (size_t i = 0; i < mem->nv; i++) {
-		if (mem->state[i] == CM_LIVE || mem->state[i] == CM_SAME) {
+		if (mem->state[i] == CM_NOSTACK) {
+			/* its function and time hold; its stack may be another call's */
+			mem->v[i].npc = 0;
+			mem->v[i].truncated = false;
+			mem->v[i].stack_torn = true;
+			out->stack_torn++;
+		}
+		if (mem->state[i] == CM_LIVE || mem->state[i] == CM_SAME ||
+		    mem->state[i] == CM_NOSTACK) {
 			mem->v[n] = mem->v[i];
 			mem->emi[n++] = mem->emi[i];
 		} else if (mem->state[i] == CM_TORN) {
@@ -79,10 +87,15 @@ static int run(const struct census_src *src, const struct gort_addrs *a, __u64 b
 		err = censmem__fit(mem, mem->nm);
 	if (!err)
 		err = censg__read(src, a, mem, out);
+	/* the function, confirmed at once: a short call is seen in it or not at all */
+	if (!err)
+		err = censtack__fn(src, a, mem);
+	if (!err)
+		err = censg__confirm(src, a, mem, CM_TORN);
 	if (!err)
 		err = censtack__walk(src, a, mem);
 	if (!err)
-		err = censg__confirm(src, a, mem);
+		err = censg__confirm(src, a, mem, CM_NOSTACK);
 	if (err)
 		return err;
 	settle(mem, out);
@@ -98,7 +111,7 @@ int census__read(const struct census_src *src, const struct gort_addrs *a, __u64
 	int err;
 
 	out->v = NULL;
-	out->n = out->nm = out->in_c = out->torn = out->lost = 0;
+	out->n = out->nm = out->in_c = out->torn = out->lost = out->stack_torn = 0;
 	if (!a->allm || !a->m_alllink || !a->m_incgo || !a->m_ncgocall || !a->m_procid)
 		return -ENOENT;
 	if (opts && opts->max_depth)
@@ -113,7 +126,7 @@ int census__read(const struct census_src *src, const struct gort_addrs *a, __u64
 	if (err) {
 		censmem__forget(out->mem); /* walk the list afresh next time */
 		out->v = NULL;
-		out->n = out->in_c = out->torn = out->lost = 0;
+		out->n = out->in_c = out->torn = out->lost = out->stack_torn = 0;
 	}
 	return err;
 }

@@ -46,6 +46,7 @@ struct census_entry {
 	const __u64 *pcs; /* npc return PCs of the Go stack above cgocall, innermost first */
 	unsigned int npc;
 	bool truncated; /* the stack goes on past max_depth frames */
+	bool stack_torn; /* the call ended while its stack was read: npc 0, fn and tid hold */
 };
 
 struct census_opts {
@@ -74,6 +75,7 @@ struct census {
 	unsigned int in_c; /* Ms seen in C with a goroutine (m.incgo, m.curg) */
 	unsigned int torn; /* of those, dropped: left C or began another call while read */
 	unsigned int lost; /* of those, dropped: their goroutine could not be read */
+	unsigned int stack_torn; /* kept without their stack: it changed while read */
 	struct census_mem *mem;
 };
 
@@ -83,11 +85,13 @@ struct census {
  * goroutine, C function, syscall frame and the return PCs of the Go stack
  * above runtime.cgocall, walked by frame pointer within g.stack. Reads are
  * batched: the Ms (the list as at the last call read at once, checked link
- * by link), their goroutines, the stacks, then each M and goroutine again:
- * an entry whose M left C or began another call, or whose syscall frame
- * moved, meanwhile is dropped (out->torn), never returned half-read. An M
- * in the same call as at the last call (same g, m.ncgocall and syscall
- * frame) keeps the stack read then and is not read again. Fields the
+ * by link), their goroutines, the C functions, each M and goroutine again,
+ * the stacks, and each M and goroutine once more. An entry whose M left C
+ * or began another call, or whose syscall frame moved, before the first
+ * check is dropped (out->torn), never returned half-read; one that did only
+ * while its stack was read keeps its function without a stack (stack_torn,
+ * out->stack_torn). An M in the same call as at the last call (same g and
+ * m.ncgocall, still in C) keeps what was read then and is not read again. Fields the
  * decoding of a left unknown read as 0. opts may be NULL. out owns what it
  * points to; out->v is valid until the next call on out. Pass the same out
  * again to reuse its memory and what it learned; census__free() it at the

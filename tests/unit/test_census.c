@@ -218,6 +218,33 @@ static void test_torn(void **state)
 	expect_torn(G_AT(0) + addrs.g_syscallsp, S_AT(0) + 0x100); /* the stack moved */
 }
 
+/*
+ * The call ends while its stack is read (once the second frame record is):
+ * its function was confirmed before, so the entry stays, without a stack.
+ */
+static void test_stack_torn(void **state)
+{
+	struct census c = { 0 };
+
+	(void)state;
+	four_ms();
+	fk.trigger = S_AT(0) + SP_OFF + addrs.cgocall_bp + 0x40;
+	fk.poke_at = M_AT(0) + addrs.m_ncgocall;
+	fk.poke_val = 8;
+	assert_int_equal(census__read(&src, &addrs, 0, NULL, &c), 0);
+	assert_int_equal(fk.trigger, 0);
+	assert_int_equal(c.torn, 0);
+	assert_int_equal(c.stack_torn, 1);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.v[0].tid, 100);
+	assert_int_equal(c.v[0].fn, 0x4a0000);
+	assert_true(c.v[0].stack_torn);
+	assert_int_equal(c.v[0].npc, 0);
+	expect_entry(&c.v[1], 2, 9, 0x402000, 3);
+	assert_false(c.v[1].stack_torn);
+	census__free(&c);
+}
+
 /* A syscallsp outside the goroutine's stack: entering or leaving C. */
 static void test_sp_outside(void **state)
 {
@@ -455,6 +482,7 @@ int main(void)
 		cmocka_unit_test_setup(test_derived_bp, setup),
 		cmocka_unit_test_setup(test_bias, setup),
 		cmocka_unit_test_setup(test_torn, setup),
+		cmocka_unit_test_setup(test_stack_torn, setup),
 		cmocka_unit_test_setup(test_sp_outside, setup),
 		cmocka_unit_test_setup(test_bad_frames, setup),
 		cmocka_unit_test_setup(test_bad_first_bp, setup),
