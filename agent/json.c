@@ -98,9 +98,10 @@ static json_t *array_of(const void *elems, size_t n, size_t size, json_t *(*one)
 static json_t *caller_json_v(const void *v)
 {
 	const struct caller_snap *c = v;
-	json_t *o = json_pack("{s:s, s:I, s:I, s:b}", "called_from", c->caller ? c->caller : "",
-			      "calls", ji(c->calls), "total_ns", ji(c->total_ns), "exact",
-			      (int)c->exact);
+	json_t *o = json_pack("{s:s, s:I, s:I, s:b, s:f, s:f}", "called_from",
+			      c->caller ? c->caller : "", "calls", ji(c->calls), "total_ns",
+			      ji(c->total_ns), "exact", (int)c->exact, "share", c->share, "time_share",
+			      c->time_share);
 
 	if (o && json_object_set_new(o, "stack", stack_ref(c->stack))) {
 		json_decref(o);
@@ -237,9 +238,11 @@ static json_t *ctime_json_v(const void *v)
 /* The C-time profile of a process: thread-time in C per function and stack (census). */
 static json_t *ctime_json(const struct proc_snap *p)
 {
-	json_t *o = json_pack("{s:I, s:I, s:b, s:I}", "census_ns", ji(p->census_ns), "censuses",
-			      ji(p->censuses), "paced", (int)p->census_paced, "other_ns",
-			      ji(p->ctime_other_ns));
+	json_t *o = json_pack("{s:I, s:I, s:b, s:I, s:{s:I, s:I, s:I, s:I}}", "census_ns",
+			      ji(p->census_ns), "censuses", ji(p->censuses), "paced",
+			      (int)p->census_paced, "other_ns", ji(p->ctime_other_ns), "threads",
+			      "seen_in_c", ji(p->census_seen), "torn", ji(p->census_torn), "lost",
+			      ji(p->census_lost), "stack_torn", ji(p->census_stack_torn));
 
 	if (o && json_object_set_new(o, "entries", array_of(p->ctime, p->nctime, sizeof(*p->ctime),
 							     ctime_json_v))) {

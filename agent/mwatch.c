@@ -32,6 +32,10 @@ static int census_total(struct mwatch *w, pid_t pid, __u64 bias, const struct go
 	err = census__read(&src, a, bias, NULL, &w->cs);
 	if (err)
 		return err;
+	w->seen_in_c += w->cs.in_c;
+	w->torn += w->cs.torn;
+	w->lost += w->cs.lost;
+	w->stack_torn += w->cs.stack_torn;
 	*total = dead;
 	for (size_t i = 0; i < w->cs.nm; i++)
 		*total += w->cs.ms[i].ncgocall;

@@ -35,6 +35,8 @@ struct mwatch {
 	unsigned int nm;   /* Ms (the runtime's threads) at the last update */
 	__u64 at_ns;       /* when the last update read them (monotonic) */
 	__u64 cost_ns;     /* how long the last update took */
+	/* summed over the updates: Ms seen in C; of those, dropped (census.h: torn, lost), kept without a stack */
+	__u64 seen_in_c, torn, lost, stack_torn;
 	struct mwatch_m *v; /* Ms in C at the last update, by tid */
 	size_t n;
 	struct census cs;  /* the last census: every M (cs.ms), the calls v[].call points to */

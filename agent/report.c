@@ -348,14 +348,18 @@ static void print_callers(FILE *out, const struct snapshot *snap, const struct p
 		for (size_t j = 0; j < f->ncallers && j < REPORT_CALLERS; j++) {
 			const struct caller_snap *c = &f->callers[j];
 
+			bool approx = f->estimated || !c->exact;
+
 			if (!head)
-				fprintf(out, "\n  Go callers of the traced calls (~: from sampled stacks)\n"
-					     "  %-24s %10s %9s  %s\n",
-					"FUNCTION", "CALLS", "TOTAL", "CALLED FROM");
+				fprintf(out, "\n  Go callers: each function's calls by Go stack (its "
+					     "share of the traced calls; ~: estimated)\n"
+					     "  %-24s %10s %6s %9s  %s\n",
+					"FUNCTION", "CALLS", "SHARE", "TOTAL", "CALLED FROM");
 			head = true;
-			fprintf(out, "  %-24s %10s %9s  ", j ? "" : printable(name, f->name),
-				count(n, c->calls, !c->exact),
-				dur_mark(d, (double)c->total_ns, c->exact ? "" : "~"));
+			fprintf(out, "  %-24s %10s %5.1f%% %9s  ", j ? "" : printable(name, f->name),
+				count(n, (__u64)llround((double)f->calls * c->share), approx),
+				100 * c->share,
+				dur_mark(d, (double)f->total_ns * c->time_share, approx ? "~" : ""));
 			print_called_from(out, snap, c->stack);
 		}
 	}
@@ -386,6 +390,12 @@ static void print_ctime(FILE *out, const struct snapshot *snap, const struct pro
 	}
 	if (p->nctime > REPORT_MAX_CTIME || p->ctime_other_ns)
 		fprintf(out, "  (more in --json and --pprof)\n");
+	if (p->census_torn || p->census_lost || p->census_stack_torn)
+		fprintf(out,
+			"  census: %llu threads seen in C; not counted: %llu that left C while read "
+			"(short calls are undercounted), %llu unreadable; %llu without a stack\n",
+			(unsigned long long)p->census_seen, (unsigned long long)p->census_torn,
+			(unsigned long long)p->census_lost, (unsigned long long)p->census_stack_torn);
 }
 
 static void print_threads(FILE *out, const struct snapshot *snap, const struct proc_snap *p)

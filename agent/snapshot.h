@@ -29,6 +29,8 @@ struct caller_snap {
 	__u64 calls;
 	__u64 total_ns;
 	bool exact;         /* every call counted, none scaled from a sample */
+	double share;       /* of its function's traced calls, in [0, 1] */
+	double time_share;  /* of its function's traced time in C, in [0, 1] */
 };
 
 /*
@@ -145,6 +147,8 @@ struct proc_snap {
 	__u64 ctime_other_ns;     /* of the stacks beyond the ones listed */
 	__u64 census_ns;          /* time the censuses covered (0: no census sampling) */
 	__u64 censuses;           /* census samples taken */
+	/* every reading of the M list: threads seen in C; dropped (left C while read, goroutine unreadable); kept without their stack */
+	__u64 census_seen, census_torn, census_lost, census_stack_torn;
 	bool census_paced;        /* sampled less often than asked: --census-budget */
 	__u64 long_calls;        /* completed calls that lasted longer than the threshold */
 

@@ -441,6 +441,10 @@ static int fill_ctime(struct collect *c, struct pair *pr)
 
 	ps->census_ns = cp->sampled_ns;
 	ps->censuses = cp->censuses;
+	ps->census_seen = pr->tg->mw.seen_in_c;
+	ps->census_torn = pr->tg->mw.torn;
+	ps->census_lost = pr->tg->mw.lost;
+	ps->census_stack_torn = pr->tg->mw.stack_torn;
 	ps->census_paced = pr->tg->read_stretched;
 	if (!cp->n)
 		return 0;
@@ -504,7 +508,16 @@ static int cmp_caller(const void *a, const void *b)
 	return x->calls < y->calls ? 1 : x->calls > y->calls ? -1 : 0;
 }
 
-/* The callers map into each function's callers, most calls first, at most CALLERS_MAX. */
+/* A share in [0, 1] of part in whole (0 without a whole; sampled parts may exceed it). */
+static double share_of(__u64 part, __u64 whole)
+{
+	return !whole ? 0 : part >= whole ? 1 : (double)part / (double)whole;
+}
+
+/*
+ * The callers map into each function's callers, most calls first, at most
+ * CALLERS_MAX, each with its share of the function's traced calls and time.
+ */
 static int read_callers(struct tracer *t, struct collect *c)
 {
 	int fd = bpf_map__fd(tracer__skel(t)->maps.callers_map);
@@ -529,6 +542,11 @@ static int read_callers(struct tracer *t, struct collect *c)
 				qsort(f->callers, f->ncallers, sizeof(*f->callers), cmp_caller);
 			if (f->ncallers > CALLERS_MAX)
 				f->ncallers = CALLERS_MAX;
+			for (size_t k = 0; k < f->ncallers; k++) {
+				f->callers[k].share = share_of(f->callers[k].calls, f->traced_calls);
+				f->callers[k].time_share =
+				    share_of(f->callers[k].total_ns, f->traced_ns);
+			}
 		}
 	}
 	return err;

@@ -122,6 +122,25 @@ static int fill_awkward(struct proc_snap *p)
 }
 
 /*
+ * sqlite3_step's Go callers (1000 traced calls, 3.8ms): 700 calls and 3ms
+ * from stack, counted exactly; about 300 (a sample) from a stack not read.
+ */
+static int add_callers(struct func_snap *f, int stack, const char *caller)
+{
+	f->callers = calloc(2, sizeof(*f->callers));
+	if (!f->callers)
+		return -ENOMEM;
+	f->ncallers = 2;
+	f->callers[0] = (struct caller_snap){ .stack = stack, .caller = caller, .calls = 700,
+					      .total_ns = 3000000, .exact = true, .share = 0.7,
+					      .time_share = 3.0 / 3.8 };
+	f->callers[1] = (struct caller_snap){ .stack = -1, .caller = "", .calls = 300,
+					      .total_ns = 800000, .share = 0.3,
+					      .time_share = 0.8 / 3.8 };
+	return 0;
+}
+
+/*
  * The C-time profile of the cgoload process: sqlite3_step from one Go stack
  * (whose caller, main.(*Store).Get, is inlined into main.handle), getaddrinfo
  * with no stack read.
@@ -156,7 +175,10 @@ static int fill_ctime(struct snapshot *snap, struct proc_snap *p)
 	p->ctime_other_ns = 20000000;
 	p->census_ns = 10000000000ULL;
 	p->censuses = 500;
-	return 0;
+	p->census_seen = 160;
+	p->census_torn = 9;
+	p->census_stack_torn = 1;
+	return add_callers(&p->funcs[1], stack, snap->stacks[stack].caller);
 }
 
 int sample_snapshot__fill(struct snapshot *snap)

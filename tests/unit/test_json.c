@@ -182,6 +182,17 @@ static void test_values(void **state)
 	assert_int_equal(geti(f, "avg_ns"), 3800);
 	assert_int_equal(geti(f, "p50_ns"), 1877);
 	assert_int_equal(geti(f, "p99_ns"), 30000);
+	/* its Go callers: traced calls by stack, shares of the function's */
+	{
+		json_t *cs = json_object_get(f, "callers"), *c0 = json_array_get(cs, 0);
+
+		assert_int_equal(json_array_size(cs), 2);
+		assert_int_equal(geti(c0, "calls"), 700);
+		assert_string_equal(gets(c0, "called_from"), "main.(*Store).Get");
+		assert_true(json_real_value(json_object_get(c0, "share")) == 0.7);
+		assert_true(json_is_false(json_object_get(json_array_get(cs, 1), "exact")));
+		assert_true(json_is_null(json_object_get(json_array_get(cs, 1), "stack")));
+	}
 	/* process 1: awkward strings survive, unknown GOMAXPROCS is null */
 	assert_string_equal(gets(p1, "comm"), SAMPLE_AWKWARD);
 	assert_true(json_is_null(json_object_get(p1, "gomaxprocs")));
@@ -212,6 +223,9 @@ static void test_ctime_stacks(void **state)
 	assert_int_equal(geti(ct, "census_ns"), 10000000000LL);
 	assert_int_equal(geti(ct, "censuses"), 500);
 	assert_true(json_is_false(json_object_get(ct, "paced")));
+	assert_int_equal(geti(json_object_get(ct, "threads"), "seen_in_c"), 160);
+	assert_int_equal(geti(json_object_get(ct, "threads"), "torn"), 9);
+	assert_int_equal(geti(json_object_get(ct, "threads"), "stack_torn"), 1);
 	assert_int_equal(geti(ct, "other_ns"), 20000000);
 	assert_int_equal(json_array_size(json_object_get(ct, "entries")), 2);
 	assert_string_equal(gets(e, "function"), "sqlite3_step");

@@ -31,11 +31,11 @@ static void test_leaves(void **state)
 	assert_int_equal(profout__build(*state, &po, &p), 0);
 	assert_int_equal(p->n_types, PROFOUT__MAX);
 	assert_string_equal(p->default_type, "census_c_time"); /* the census ran */
-	s = find(p, "sqlite3_step", PROFOUT_CALLS);
+	s = find(p, "getaddrinfo", PROFOUT_CALLS);
 	assert_non_null(s);
 	assert_int_equal(s->n_frames, 1);
-	assert_int_equal(s->values[PROFOUT_CALLS], 1000);
-	assert_int_equal(s->values[PROFOUT_C_TIME], 3800000);
+	assert_int_equal(s->values[PROFOUT_CALLS], 5);
+	assert_int_equal(s->values[PROFOUT_C_TIME], 120000000);
 	assert_int_equal(s->n_labels, 2);
 	assert_string_equal(s->labels[0].key, "pid");
 	assert_int_equal(s->labels[0].num, 4242);
@@ -80,6 +80,7 @@ static void test_callers(void **state)
 	__s64 calls = 0;
 
 	assert_string_equal(f->name, "sqlite3_step");
+	free(f->callers);
 	f->callers = malloc(sizeof(c));
 	assert_non_null(f->callers);
 	memcpy(f->callers, c, sizeof(c));

@@ -192,6 +192,37 @@ static void test_ctime(void **state)
 	free(text);
 	snap->procs[0].censuses = 500;
 	snap->procs[0].census_paced = false;
+	assert_non_null(strstr(text = render(snap, NULL),
+			       "\n  census: 160 threads seen in C; not counted: 9 that left C while "
+			       "read (short calls are undercounted), 0 unreadable; 1 without a "
+			       "stack\n"));
+	free(text);
+}
+
+/*
+ * Go callers: each stack's share of the function's traced calls, and the
+ * function's calls (estimated when it is) split by those shares.
+ */
+static void test_callers(void **state)
+{
+	struct snapshot *snap = *state;
+	struct func_snap *f = &snap->procs[0].funcs[1];
+	char *text = render(snap, NULL);
+
+	assert_non_null(strstr(text, "\n  Go callers: each function's calls by Go stack (its share "
+				     "of the traced calls; ~: estimated)\n"
+				     "  FUNCTION                      CALLS  SHARE     TOTAL  CALLED FROM\n"
+				     "  sqlite3_step                    700  70.0%    3.00ms  "
+				     "main.(*Store).Get (store.go:42) <- main.handle\n"
+				     "                                 ~300  30.0%    ~800us  -\n"));
+	free(text);
+	f->estimated = true; /* sampled: 10000 calls made, 38ms in C */
+	f->calls = 10000;
+	f->total_ns = 38000000;
+	text = render(snap, NULL);
+	assert_non_null(strstr(text, "  sqlite3_step                  ~7000  70.0%   ~30.0ms  main."));
+	assert_non_null(strstr(text, "                                ~3000  30.0%   ~8.00ms  -\n"));
+	free(text);
 }
 
 static void test_empty(void **state)
@@ -249,6 +280,7 @@ int main(void)
 		SAMPLE_TEST(test_threads_and_verdict),
 		SAMPLE_TEST(test_drops),
 		SAMPLE_TEST(test_ctime),
+		SAMPLE_TEST(test_callers),
 		SAMPLE_TEST(test_empty),
 		SAMPLE_TEST(test_exited_exact),
 		SAMPLE_TEST(test_bad_args),
