@@ -251,11 +251,29 @@ static __u64 find_maxmcount(const struct gobin *gb)
 	return s.found;
 }
 
+/* ret := int(gomaxprocs) in runtime.GOMAXPROCS, after lock(&sched.lock): its first 4-byte load. */
+static int scan_gomaxprocs(const struct insn *in, void *ctx)
+{
+	if (in->kind != INSN_LOAD || !in->rip_rel || in->mem_size != 4)
+		return 0;
+	*(__u64 *)ctx = in->target;
+	return 1;
+}
+
+__u64 gort__decode_gomaxprocs(const struct gobin *gb)
+{
+	__u64 addr = 0;
+
+	if (gsys__decode_func(gb, "runtime.GOMAXPROCS", scan_gomaxprocs, &addr))
+		return 0;
+	return addr;
+}
+
 int gort__locate(const struct gobin *gb, struct gort_addrs *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (gobin__find_data(gb, "runtime.gomaxprocs", &a->gomaxprocs))
-		a->gomaxprocs = 0;
+		a->gomaxprocs = gort__decode_gomaxprocs(gb); /* stripped */
 	a->maxmcount = find_maxmcount(gb);
 	a->thread_start = find_thread_start(gb);
 	locate_ms(gb, a);

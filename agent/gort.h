@@ -38,6 +38,12 @@ struct gort_values {
 };
 
 /*
+ * The address of runtime.gomaxprocs as runtime.GOMAXPROCS loads it (for
+ * stripped binaries; gort__locate() prefers the symbol), or 0.
+ */
+__u64 gort__decode_gomaxprocs(const struct gobin *gb);
+
+/*
  * Finds in gb: runtime.gomaxprocs (.symtab); sched.maxmcount as the 32-bit
  * global runtime.checkmcount compares the thread count with; the offsets of
  * g.m, m.ncgocall and m.incgo from runtime.cgocall's code (MOVQ off(R14), reg;

@@ -94,6 +94,13 @@ static void check(const char *path, const struct dwarf_offs *o, bool supported)
 	if (!gb)
 		fail_msg("gobin__open(%s) failed", path);
 	assert_int_equal(gort__locate(gb, &a), 0);
+	if (supported) { /* the load in runtime.GOMAXPROCS is the symbol where there is one */
+		__u64 sym;
+
+		assert_true(a.gomaxprocs != 0);
+		if (!gobin__find_data(gb, "runtime.gomaxprocs", &sym))
+			assert_int_equal(gort__decode_gomaxprocs(gb), sym);
+	}
 	print_message("%-48s curg %#x sp %#x pc %#x bp %#x fn +%#x fp +%#x\n", path, a.m_curg,
 		      a.g_syscallsp, a.g_syscallpc, a.g_syscallbp, a.cgocall_fn, a.cgocall_bp);
 	gobin__close(gb);
