@@ -122,9 +122,11 @@ static json_t *func_json(const struct func_snap *f)
 	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)f->addr);
 	err |= json_object_set_new(o, "name", JSTR(f->name));
 	err |= json_object_update_new(
-		o, json_pack("{s:s, s:I, s:b, s:I, s:I, s:I}", "addr", addr, "calls", ji(f->calls),
-			     "estimated", (int)f->estimated, "traced_calls", ji(f->traced_calls),
-			     "total_ns", ji(f->total_ns), "traced_ns", ji(f->traced_ns)));
+		o, json_pack("{s:s, s:I, s:b, s:b, s:I, s:I, s:b, s:I}", "addr", addr, "calls",
+			     ji(f->calls), "estimated", (int)f->estimated, "calls_lower_bound",
+			     (int)f->lower_bound, "traced_calls", ji(f->traced_calls), "total_ns",
+			     ji(f->total_ns), "total_lower_bound", (int)f->total_lower_bound,
+			     "traced_ns", ji(f->traced_ns)));
 	err |= json_object_update_new(
 		o, json_pack("{s:I, s:I, s:I, s:I, s:I}", "avg_ns", jround(avg), "p50_ns",
 			     jround(hist__quantile(f->buckets, 0.50, f->max_ns)), "p99_ns",

@@ -99,6 +99,15 @@ static int name_width(const struct proc_snap *p, const struct report_opts *opts)
 }
 
 /* How complete the counts are: probes' coverage vs the runtime's exact total. */
+/* Whether some function's calls (or, with total, its time) are a lower bound. */
+static bool any_lower_bound(const struct proc_snap *p, bool total)
+{
+	for (size_t i = 0; i < p->nfuncs; i++)
+		if (total ? p->funcs[i].total_lower_bound : p->funcs[i].lower_bound)
+			return true;
+	return false;
+}
+
 static void print_coverage(FILE *out, const struct proc_snap *p)
 {
 	fprintf(out, "  calls: %llu traced", (unsigned long long)p->calls);
@@ -117,6 +126,12 @@ static void print_coverage(FILE *out, const struct proc_snap *p)
 		fprintf(out,
 			"  ~: estimated calls made (and their time in C) from the calls traced; "
 			"AVG, P50, P99, MAX of traced calls\n");
+	if (p->sampled && any_lower_bound(p, false))
+		fprintf(out, "  >= CALLS: never traced, only seen in C by the census: at least that "
+			     "many calls\n");
+	if (p->sampled && any_lower_bound(p, true))
+		fprintf(out, "  >= TOTAL: calls shorter than the probes' own time are timed only when "
+			     "traced: at least that long\n");
 	if (p->unattributed)
 		fprintf(out,
 			"  %llu calls were made while no probe saw which functions they went to\n",
@@ -146,10 +161,16 @@ static void print_header(FILE *out, const struct snapshot *snap, const struct pr
 }
 
 /* A count, "~" before it when estimated. */
+/* A count with mark ("~": estimated, ">=": a lower bound, "") before it. */
+static const char *count_mark(char buf[DUR_LEN], __u64 n, const char *mark)
+{
+	snprintf(buf, DUR_LEN, "%.2s%llu", mark, (unsigned long long)n);
+	return buf;
+}
+
 static const char *count(char buf[DUR_LEN], __u64 n, bool estimated)
 {
-	snprintf(buf, DUR_LEN, "%s%llu", estimated ? "~" : "", (unsigned long long)n);
-	return buf;
+	return count_mark(buf, n, estimated ? "~" : "");
 }
 
 /* A duration with mark ("~": estimated, ">=": a lower bound, "") before it. */
@@ -169,7 +190,7 @@ static void print_func_row(FILE *out, const struct func_snap *f, int width, bool
 	double mean = f->traced_calls ? (double)f->traced_ns / (double)f->traced_calls : 0;
 
 	fprintf(out, "  %-*s %10s", width, printable(name, f->name),
-		count(calls, f->calls, f->estimated));
+		count_mark(calls, f->calls, f->lower_bound ? ">=" : f->estimated ? "~" : ""));
 	if (traced)
 		fprintf(out, " %9s", count(tr, f->traced_calls, false));
 	if (!f->traced_calls) { /* only calls still in C, or never traced: no durations */
@@ -177,7 +198,9 @@ static void print_func_row(FILE *out, const struct func_snap *f, int width, bool
 		return;
 	}
 	fprintf(out, " %9s %9s %9s %9s %9s\n",
-		dur_mark(tot, (double)f->total_ns, f->estimated ? "~" : ""), dur(avg, mean),
+		dur_mark(tot, (double)f->total_ns,
+			 f->total_lower_bound ? ">=" : f->estimated ? "~" : ""),
+		dur(avg, mean),
 		dur(p50, hist__quantile(f->buckets, 0.50, f->max_ns)),
 		dur(p99, hist__quantile(f->buckets, 0.99, f->max_ns)), dur(max, (double)f->max_ns));
 }

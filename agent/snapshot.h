@@ -50,6 +50,8 @@ struct func_snap {
 	__u64 buckets[CGOSCOPE_NBUCKETS]; /* traced calls: slot i holds [2^i, 2^(i+1)) ns */
 	__u32 inflight;           /* calls of this function in C right now */
 	bool estimated;           /* calls and total_ns are estimates (the probes sampled) */
+	bool lower_bound;         /* never traced: calls are those the census saw, at least */
+	bool total_lower_bound;   /* too short to time untraced: total_ns is the traced calls' */
 	struct caller_snap *callers; /* its traced calls by Go stack, most calls first */
 	size_t ncallers;
 };

@@ -11,6 +11,7 @@
 #include "cnames.h"
 #include "fstats.h"
 #include "gobin.h"
+#include "hist.h"
 #include "slots.h"
 #include "starve.h"
 #include "stats.h"
@@ -163,6 +164,32 @@ static int add_func(const struct cgoscope_func_key *key, const struct cgoscope_f
  * probes sample, the estimates (estimate.h); total_ns then scales the traced
  * time by the calls.
  */
+/*
+ * f's time in C, its calls made being `calls`: the traced time as measured,
+ * plus each call made untraced at the traced calls' median less what the
+ * probes add inside every span (floor_ns): those calls ran without them.
+ * The median, not the mean: a traced span is floor_ns longer, so far more
+ * often stretched by a preemption, and those rare stretches, times millions
+ * of calls, would make more thread-time than the process had. A median
+ * under twice floor_ns times nothing: the call is shorter than the probes'
+ * own time, the resolution of its histogram; then only the traced time
+ * counts, a lower bound (*lower).
+ */
+static double untraced_time(const struct func_snap *f, double calls, double floor_ns, bool *lower)
+{
+	double p50, untraced = calls - (double)f->traced_calls;
+
+	*lower = false;
+	if (!f->traced_calls || untraced <= 0)
+		return (double)f->traced_ns;
+	p50 = hist__quantile(f->buckets, 0.50, f->max_ns);
+	if (p50 < 2 * floor_ns) {
+		*lower = true;
+		return (double)f->traced_ns;
+	}
+	return (double)f->traced_ns + untraced * (p50 - floor_ns);
+}
+
 static void estimate_funcs(struct pair *pr)
 {
 	struct proc_snap *ps = pr->ps;
@@ -171,16 +198,19 @@ static void estimate_funcs(struct pair *pr)
 
 	ps->sampled = tg->est.sampled;
 	ps->unattributed = (__u64)llround(estimate__unattributed(&tg->est, residual));
+	/* functions only the census saw (calls counted by name) get rows too */
+	for (size_t i = 0; i < tg->est.n; i++)
+		if (tg->est.v[i].extra > 0 && !func_get(ps, tg, tg->est.v[i].fn))
+			break;
 	for (size_t i = 0; i < ps->nfuncs; i++) {
 		struct func_snap *f = &ps->funcs[i];
 		double calls = estimate__calls(&tg->est, f->addr, f->traced_calls, residual);
 
 		f->estimated = ps->sampled;
 		f->calls = (__u64)llround(calls);
+		f->lower_bound = ps->sampled && !f->traced_calls && f->calls;
 		f->total_ns =
-		    f->traced_calls
-			? (__u64)llround((double)f->traced_ns * calls / (double)f->traced_calls)
-			: 0;
+		    (__u64)llround(untraced_time(f, calls, ps->span_floor_ns, &f->total_lower_bound));
 	}
 }
 

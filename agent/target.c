@@ -20,11 +20,11 @@ static int refresh(struct target *tg)
 	return mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
 }
 
-void target__census(struct target *tg, __u64 now_ns, bool sample)
+void target__census(struct target *tg, __u64 now_ns, __u64 every_ns)
 {
-	__u64 every = tg->read_every_ns, dt;
+	__u64 every = every_ns > tg->read_every_ns ? every_ns : tg->read_every_ns, dt;
 
-	if (tg->exited || !sample || !every || now_ns - tg->census_at < every)
+	if (tg->exited || !every_ns || now_ns - tg->census_at < every)
 		return;
 	dt = tg->census_at && now_ns - tg->census_at < 2 * every ? now_ns - tg->census_at : every;
 	tg->census_at = now_ns;

@@ -69,11 +69,11 @@ struct target {
 	__u64 census_at;     /* the last census sample (monotonic ns) */
 	/*
 	 * How often its M list may be read for the census and the governor: the
-	 * census's interval (the governor's tick without one), stretched so that
-	 * reading costs at most its share of --census-budget (tracer__govern()).
+	 * governor's fast tick, stretched so that reading costs at most its share
+	 * of --census-budget (tracer__govern()).
 	 */
 	__u64 read_every_ns;
-	bool read_stretched; /* read_every_ns was stretched by the budget */
+	bool read_stretched; /* ... so much that the census runs less often than asked */
 	enum verdict worst; /* the worst verdict seen */
 	char worst_reason[SNAP_REASON_LEN];
 	bool exited;
@@ -109,13 +109,14 @@ void target__govern(struct cgoscope_bpf *skel, struct target *tg, const struct g
 		    double per_call_ns, double now);
 
 /*
- * Samples the census for tg's C-time profile (cprof.h) when read_every_ns
- * has passed since the last sample (now_ns: monotonic): each thread in C
- * adds the time since then (at most two intervals) to its call's function
- * and Go stack. A reading younger than half the interval is reused. Does
- * nothing for an exited process, or unless sample.
+ * Samples the census for tg's C-time profile (cprof.h) when every_ns (or
+ * read_every_ns when longer) has passed since the last sample (now_ns:
+ * monotonic): each thread in C adds the time since then (at most two
+ * intervals) to its call's function and Go stack. A reading younger than
+ * half the interval is reused. Does nothing for an exited process, or with
+ * every_ns 0.
  */
-void target__census(struct target *tg, __u64 now_ns, bool sample);
+void target__census(struct target *tg, __u64 now_ns, __u64 every_ns);
 
 /*
  * The process has exited (at now): its clock stops, its probes go. Its data

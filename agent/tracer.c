@@ -213,13 +213,13 @@ static void attach_spawn(struct tracer *t, struct target *tg)
 }
 
 /*
- * How often each live target's M list may be read: the census's interval
- * (the governor's tick without a census), or longer, so that with the last
- * readings' costs all of them together stay within --census-budget.
+ * How often each live target's M list may be read: at every tick of the
+ * governor, or less often, so that with the last readings' costs all of them
+ * together stay within --census-budget.
  */
 static void pace_reads(struct tracer *t)
 {
-	double every = t->opts.census_hz > 0 ? 1e9 / t->opts.census_hz : GOVERNOR_TICK_S * 1e9;
+	double every = GOVERNOR_FAST_TICK_S * 1e9;
 	size_t alive = 0;
 
 	for (size_t i = 0; i < t->ntargets; i++)
@@ -230,8 +230,9 @@ static void pace_reads(struct tracer *t)
 				   ? (double)tg->mw.cost_ns * (double)alive / t->opts.census_budget
 				   : 0;
 
-		tg->read_stretched = paced > every;
-		tg->read_every_ns = (__u64)(tg->read_stretched ? paced : every);
+		tg->read_every_ns = (__u64)(paced > every ? paced : every);
+		tg->read_stretched = t->opts.census_hz > 0 &&
+				     (double)tg->read_every_ns > 1e9 / t->opts.census_hz;
 	}
 }
 
@@ -246,7 +247,8 @@ void tracer__govern(struct tracer *t, const struct governor_opts *o)
 		if (!t->opts.no_probes)
 			target__govern(t->skel, tg, o, t->cost[tg->bin->plan.placement].per_call_ns,
 				       now);
-		target__census(tg, (__u64)(now * 1e9), t->opts.census_hz > 0);
+		target__census(tg, (__u64)(now * 1e9),
+			       t->opts.census_hz > 0 ? (__u64)(1e9 / t->opts.census_hz) : 0);
 	}
 }
 

@@ -61,12 +61,26 @@ func (want defaultRun) check(t *testing.T, prof *Profile, proc *Process, r *trac
 		}
 	}
 	var sum uint64
+	// no function can have spent more thread-time in C than the run had threads in C
+	peak := proc.InflightPeak
+	if peak < 1 {
+		peak = 1
+	}
+	threadTime := prof.DurationS * 1e9 * float64(peak) * 1.05
 	for i := range proc.Functions {
 		f := &proc.Functions[i]
 		sum += f.Calls
 		if f.TracedCalls > f.Calls || f.Estimated != proc.Sampled {
 			t.Errorf("%s: calls %d, traced %d, estimated %v (process sampled %v)", f.Name,
 				f.Calls, f.TracedCalls, f.Estimated, proc.Sampled)
+		}
+		if float64(f.TotalNs) > threadTime {
+			t.Errorf("%s: %d ns in C, more than the %.0f ns of thread-time in C the run had (%.2f s, peak %d in C)",
+				f.Name, f.TotalNs, threadTime, prof.DurationS, proc.InflightPeak)
+		}
+		if f.LowerBound != (proc.Sampled && f.TracedCalls == 0 && f.Calls > 0) {
+			t.Errorf("%s: calls_lower_bound %v with %d traced of %d (sampled %v)", f.Name, f.LowerBound,
+				f.TracedCalls, f.Calls, proc.Sampled)
 		}
 	}
 	// each estimate is rounded: they may differ from the total by half a call each
@@ -137,6 +151,24 @@ func TestDefaultsBursts(t *testing.T) {
 		"--json")
 	prof, proc := run.stopSampled(t)
 	defaultRun{exact: []string{"cgs_sleep_20ms"}, hot: []string{"cgs_noop"}}.check(t, prof, proc, run)
+}
+
+// Two functions interleaved faster than the governor's windows: 2 ms of a
+// tight loop, then 4 ms of 10 µs calls, 100 times. The 10 µs calls may all
+// fall while the probes are off; the census still sees them in C, so the
+// function is listed (a lower bound when never traced), and the tight loop's
+// time in C is not its traced spans' times its calls (the probes' own time
+// is far longer than a no-op's).
+func TestDefaultsInterleaved(t *testing.T) {
+	run := traceDefaults(t, "cgoload", []string{"-phases", "hot:70000,sleep10us:400", "-rounds", "100",
+		"-exit-after"}, "--json")
+	prof, proc := run.waitExited(t)
+	f := proc.Func("cgs_sleep_us")
+	if f == nil || f.Calls == 0 || f.Calls > run.truth.Calls["cgs_sleep_us"]*11/10 {
+		t.Errorf("cgs_sleep_us: %v calls reported, the workload made %d: want it listed, at most 10%% over",
+			callsOf(f), run.truth.Calls["cgs_sleep_us"])
+	}
+	defaultRun{}.check(t, prof, proc, run)
 }
 
 // 42 calls, then the process exits: every call traced, the ratio exactly 1.

@@ -116,6 +116,7 @@ type Function struct {
 	Addr        string   `json:"addr"`
 	Calls       uint64   `json:"calls"` // made: the estimate while the probes sample
 	Estimated   bool     `json:"estimated"`
+	LowerBound  bool     `json:"calls_lower_bound"` // never traced: the calls the census saw
 	TracedCalls uint64   `json:"traced_calls"`
 	TotalNs     uint64   `json:"total_ns"`
 	TracedNs    uint64   `json:"traced_ns"`

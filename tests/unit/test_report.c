@@ -225,6 +225,31 @@ static void test_callers(void **state)
 	free(text);
 }
 
+/* Lower bounds: a function only the census saw, one too short to time untraced. */
+static void test_lower_bounds(void **state)
+{
+	struct snapshot *snap = *state;
+	struct proc_snap *p = &snap->procs[1]; /* sampled */
+	struct func_snap *f = &p->funcs[0];
+	char *text;
+
+	f->total_lower_bound = true;
+	text = render(snap, NULL);
+	assert_non_null(strstr(text, "  sleep            ~3         3   >=4.50s     1.50s"));
+	assert_non_null(strstr(text, "\n  >= TOTAL: calls shorter than the probes' own time are timed "
+				     "only when traced: at least that long\n"));
+	assert_null(strstr(text, ">= CALLS"));
+	free(text);
+	f->total_lower_bound = false;
+	f->lower_bound = true;
+	f->traced_calls = 0;
+	text = render(snap, NULL);
+	assert_non_null(strstr(text, "  sleep           >=3         0         -         -"));
+	assert_non_null(strstr(text, "\n  >= CALLS: never traced, only seen in C by the census: at "
+				     "least that many calls\n"));
+	free(text);
+}
+
 static void test_empty(void **state)
 {
 	struct snapshot empty = { .duration_s = 1 };
@@ -281,6 +306,7 @@ int main(void)
 		SAMPLE_TEST(test_drops),
 		SAMPLE_TEST(test_ctime),
 		SAMPLE_TEST(test_callers),
+		SAMPLE_TEST(test_lower_bounds),
 		SAMPLE_TEST(test_empty),
 		SAMPLE_TEST(test_exited_exact),
 		SAMPLE_TEST(test_bad_args),
