@@ -43,6 +43,12 @@ bool pause__same_call(const struct pause *p, const struct mwatch *now, __u32 tid
 	return p->known && cur && was && was->ncgocall == cur->ncgocall;
 }
 
+bool pause__keeps(const struct pause *p, const struct mwatch *now, bool now_known,
+		  bool thread_keyed, __u32 tid)
+{
+	return thread_keyed && now_known && pause__same_call(p, now, tid);
+}
+
 /* What keep_frames() needs to know. */
 struct prune {
 	const struct pause *paused;
@@ -73,7 +79,7 @@ static bool keep_frames(int fd, const void *key, void *ctx)
 	if (!c.depth || c.depth > CGOSCOPE_MAX_DEPTH)
 		return true;
 	tid = c.frames[c.depth - 1].tid;
-	if (pr->thread_keyed && pr->now_known && pause__same_call(pr->paused, pr->now, tid)) {
+	if (pause__keeps(pr->paused, pr->now, pr->now_known, pr->thread_keyed, tid)) {
 		m = mwatch__find(pr->now, tid);
 		k = (__u64)pr->tgid << 32 | tid;
 		if (!bpf_map_update_elem(pr->kept_fd, &k, &m->ncgocall, BPF_ANY)) {

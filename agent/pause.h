@@ -50,6 +50,14 @@ int pause__begin(struct pause *p, const struct mwatch *now);
 /* Whether thread tid is in the same cgo call in now (updated, known) as when p began. */
 bool pause__same_call(const struct pause *p, const struct mwatch *now, __u32 tid);
 
+/*
+ * Whether pause__end() keeps the frames of thread tid (rules 3 and 4): its
+ * records are keyed by thread, now was read, and the thread is in the same
+ * call as when p began.
+ */
+bool pause__keeps(const struct pause *p, const struct mwatch *now, bool now_known,
+		  bool thread_keyed, __u32 tid);
+
 /* Called for each frame that pause__end() deletes: a call of fn that ended unseen. */
 typedef void (*pause_ended_fn)(__u64 fn, void *ctx);
 
