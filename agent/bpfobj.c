@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "bpfobj.h"
 #include "cgoscope.skel.h"
+#include "kernfs.h"
 #include "probes.h"
 #include "umulti.h"
 
@@ -64,6 +65,8 @@ int bpfobj__open(const struct tracer_opts *opts, struct cgoscope_bpf **out, bool
 	struct cgoscope_bpf *skel;
 	int err;
 
+	if (geteuid() == 0 && (err = kernfs__need_tracefs()))
+		return err;
 again:
 	skel = cgoscope_bpf__open();
 	if (!skel)
