@@ -44,7 +44,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps demo test test-matrix matrix realworld unit e2e bench soak clean gobins format fuzz fuzz-build FORCE
+.PHONY: all deps demo test test-unit test-matrix matrix realworld unit e2e bench soak clean gobins format fuzz fuzz-build FORCE
 .DEFAULT_GOAL := all
 
 all: $(OUTPUT)/cgoscope
@@ -127,8 +127,13 @@ realworld:
 	$(Q)GO=$(GO) ./scripts/build_realworld.sh $(OUTPUT)/go
 
 test: deps
+	$(Q)[ "$$(id -u)" -eq 0 ] || { echo "make test: the e2e tests need root (BPF, uprobes); run as root, or make test-unit for the unit tests only" >&2; exit 1; }
 	$(Q)$(MAKE) --no-print-directory all unit gobins matrix realworld
 	$(Q)./tests/run.sh
+
+# The unit tests and shell checks alone (no root, no BPF): what a non-root developer runs.
+test-unit: unit
+	$(Q)E2E=0 ./tests/run.sh
 
 # test, with the toolchains fetched even under OFFLINE=1.
 test-matrix: deps

@@ -11,7 +11,8 @@
 #          own), by its "--- PASS/FAIL/SKIP: NAME" line; a parent's line is not counted again.
 #          If go test fails without any failing test line (build error, panic, timeout), that
 #          is one failure.
-# Environment: E2E=0 skips the e2e suite (reported as skipped); GO is the Go toolchain;
+# Environment: E2E=0 skips the e2e suite (reported as skipped; without it a non-root run
+# fails at once, since e2e tests need root); GO is the Go toolchain;
 # CGOSCOPE and CGOSCOPE_GOBIN override the tracer and the workload directory (absolute paths).
 # The last line is exactly "N passed, N failed, N skipped"; the exit status is 1 if any
 # test failed or none passed (everything skipped means nothing was tested).
@@ -22,6 +23,14 @@ ROOT=$PWD
 OUTPUT=${OUTPUT:-$ROOT/.output}
 GO=${GO:-/usr/local/go/bin/go}
 command -v "$GO" >/dev/null 2>&1 || GO=go
+
+# e2e tests load BPF programs: without root they could only skip, and a run that
+# skipped them must not look green. Say why in one line and fail (E2E=0, i.e.
+# `make test-unit`, runs the unit tests alone as any user).
+if [ "${E2E:-1}" != 0 ] && [ "$(id -u)" -ne 0 ]; then
+	echo "run.sh: the e2e tests need root (BPF, uprobes); run as root, or E2E=0 (make test-unit) for the unit tests only" >&2
+	exit 1
+fi
 
 passed=0 failed=0 skipped=0
 skips=() fails=()
