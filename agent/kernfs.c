@@ -6,7 +6,7 @@
 #include <sys/mount.h>
 #include "kernfs.h"
 
-#define TRACEFS "/sys/kernel/tracing"
+#define TRACEFS		"/sys/kernel/tracing"
 #define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
 
 int kernfs__need_tracefs(void)
