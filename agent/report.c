@@ -322,8 +322,9 @@ static void print_called_from(FILE *out, const struct snapshot *snap, int stack)
 			fprintf(out, " (%s:%u)", printable(buf, base ? base + 1 : f->file), f->line);
 		shown++;
 	}
+	/* the call left C while its stack was read, or BPF's stack map was full */
 	if (!shown)
-		fputc('-', out);
+		fputs("(Go stack not read)", out);
 	fputc('\n', out);
 }
 

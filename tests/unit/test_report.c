@@ -144,7 +144,7 @@ static void test_threads_and_verdict(void **state)
 				     "    - 6 threads in C at once with GOMAXPROCS 4\n"));
 	assert_non_null(strstr(text, "GOMAXPROCS unknown; thread limit 10000 (assumed)\n"));
 	assert_non_null(strstr(text, "  long-blocking calls (> 1.00s): 3 completed, 1 in C now:\n"));
-	assert_non_null(strstr(text, "         780 sleep                        3.20s  -\n"));
+	assert_non_null(strstr(text, "         780 sleep                        3.20s  (Go stack not read)\n"));
 	assert_non_null(strstr(text, "  verdict: CRITICAL\n"
 				     "    - 2 calls blocked in C for more than 1.00s\n"
 				     "    - threads grew by 7 while calls blocked\n"));
@@ -182,7 +182,7 @@ static void test_ctime(void **state)
 				     "   THREAD-T  SHARE  FUNCTION                 CALLED FROM\n"
 				     "      2.50s  82.8%  sqlite3_step             main.(*Store).Get "
 				     "(store.go:42) <- main.handle\n"
-				     "      500ms  16.6%  getaddrinfo              -\n"
+				     "      500ms  16.6%  getaddrinfo              (Go stack not read)\n"
 				     "  (more in --json and --pprof)\n"));
 	free(text);
 	snap->procs[0].censuses = 41;
@@ -214,14 +214,14 @@ static void test_callers(void **state)
 				     "  FUNCTION                      CALLS  SHARE     TOTAL  CALLED FROM\n"
 				     "  sqlite3_step                    700  70.0%    3.00ms  "
 				     "main.(*Store).Get (store.go:42) <- main.handle\n"
-				     "                                 ~300  30.0%    ~800us  -\n"));
+				     "                                 ~300  30.0%    ~800us  (Go stack not read)\n"));
 	free(text);
 	f->estimated = true; /* sampled: 10000 calls made, 38ms in C */
 	f->calls = 10000;
 	f->total_ns = 38000000;
 	text = render(snap, NULL);
 	assert_non_null(strstr(text, "  sqlite3_step                  ~7000  70.0%   ~30.0ms  main."));
-	assert_non_null(strstr(text, "                                ~3000  30.0%   ~8.00ms  -\n"));
+	assert_non_null(strstr(text, "                                ~3000  30.0%   ~8.00ms  (Go stack not read)\n"));
 	free(text);
 }
 
