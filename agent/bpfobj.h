@@ -3,7 +3,7 @@
 #define CGOSCOPE_BPFOBJ_H
 
 #include <stdbool.h>
-#include "tracer.h"
+#include "topts.h"
 
 struct cgoscope_bpf;
 

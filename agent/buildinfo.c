@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include "buildinfo.h"
-#include "gobin.h"
 
 #define MAX_VERSION_LEN 256
 #define MAX_MODINFO_LEN (1 << 20)
@@ -31,15 +31,15 @@ static char *varint_str(const unsigned char *blob, size_t len, size_t *pos, size
 }
 
 /* Reads a Go string header (ptr, len) at addr, then the bytes (Go < 1.18 build info). */
-static char *go_string(const struct gobin *gb, __u64 addr, size_t max)
+static char *go_string(buildinfo_read_fn read, const void *ctx, __u64 addr, size_t max)
 {
 	__u64 hdr[2];
 	char *s;
 
-	if (gobin__read(gb, addr, hdr, sizeof(hdr)) || !hdr[1] || hdr[1] > max)
+	if (read(ctx, addr, hdr, sizeof(hdr)) || !hdr[1] || hdr[1] > max)
 		return NULL;
 	s = calloc(1, hdr[1] + 1);
-	if (s && gobin__read(gb, hdr[0], s, hdr[1])) {
+	if (s && read(ctx, hdr[0], s, hdr[1])) {
 		free(s);
 		s = NULL;
 	}
@@ -82,8 +82,8 @@ static char *module_path(const char *mi)
 	return NULL;
 }
 
-int buildinfo__parse(const struct gobin *gb, __u64 vaddr, const unsigned char *blob, size_t len,
-		     struct buildinfo *bi)
+int buildinfo__parse(buildinfo_read_fn read, const void *ctx, __u64 vaddr,
+		     const unsigned char *blob, size_t len, struct buildinfo *bi)
 {
 	size_t pos = BUILDINFO_HDR_LEN;
 	char *vers, *mi = NULL;
@@ -97,10 +97,10 @@ int buildinfo__parse(const struct gobin *gb, __u64 vaddr, const unsigned char *b
 		if (vers)
 			mi = varint_str(blob, len, &pos, MAX_MODINFO_LEN);
 	} else { /* pointers to Go strings; only 64-bit little-endian */
-		if (blob[14] != 8 || (blob[15] & 0x1) || gobin__read(gb, vaddr + 16, ptrs, 16))
+		if (blob[14] != 8 || (blob[15] & 0x1) || read(ctx, vaddr + 16, ptrs, 16))
 			return -ENOENT;
-		vers = go_string(gb, ptrs[0], MAX_VERSION_LEN);
-		mi = go_string(gb, ptrs[1], MAX_MODINFO_LEN);
+		vers = go_string(read, ctx, ptrs[0], MAX_VERSION_LEN);
+		mi = go_string(read, ctx, ptrs[1], MAX_MODINFO_LEN);
 	}
 	if (!plausible_version(vers)) {
 		free(vers);

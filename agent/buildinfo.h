@@ -9,7 +9,8 @@
 #define BUILDINFO_MAGIC_LEN 14
 #define BUILDINFO_HDR_LEN   32
 
-struct gobin;
+/* Copies len bytes at virtual address addr of the binary; 0 or -errno. */
+typedef int (*buildinfo_read_fn)(const void *ctx, __u64 addr, void *buf, size_t len);
 
 /* What the build info says; strings are malloc'd and owned by the caller. */
 struct buildinfo {
@@ -19,11 +20,11 @@ struct buildinfo {
 
 /*
  * Parses the build info whose len bytes (from the file) are in blob and which
- * lives at virtual address vaddr of gb: Go 1.18+ inline strings, or (older)
- * pointers to Go strings read through gb. Returns 0 and fills bi, or -ENOENT
- * when blob is not a plausible build info.
+ * lives at virtual address vaddr: Go 1.18+ inline strings, or (older)
+ * pointers to Go strings, read with read(ctx, ...). Returns 0 and fills bi,
+ * or -ENOENT when blob is not a plausible build info.
  */
-int buildinfo__parse(const struct gobin *gb, __u64 vaddr, const unsigned char *blob, size_t len,
-		     struct buildinfo *bi);
+int buildinfo__parse(buildinfo_read_fn read, const void *ctx, __u64 vaddr,
+		     const unsigned char *blob, size_t len, struct buildinfo *bi);
 
 #endif /* CGOSCOPE_BUILDINFO_H */

@@ -2,7 +2,8 @@
 #ifndef CGOSCOPE_CALIB_H
 #define CGOSCOPE_CALIB_H
 
-#include "tracer.h"
+#include "probes.h"
+#include "topts.h"
 
 struct cgoscope_bpf;
 

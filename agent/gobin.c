@@ -219,12 +219,18 @@ static __u64 rd64(const void *p)
 	return v;
 }
 
+/* gobin__read() for buildinfo__parse(). */
+static int read_image(const void *ctx, __u64 addr, void *buf, size_t len)
+{
+	return gobin__read(ctx, addr, buf, len);
+}
+
 /* Parses the build info at vaddr into gb's version and module. Returns true on success. */
 static bool parse_buildinfo(struct gobin *gb, __u64 vaddr, const unsigned char *blob, size_t len)
 {
 	struct buildinfo bi;
 
-	if (buildinfo__parse(gb, vaddr, blob, len, &bi))
+	if (buildinfo__parse(read_image, gb, vaddr, blob, len, &bi))
 		return false;
 	gb->version = bi.version;
 	gb->module = bi.module;
