@@ -1,4 +1,4 @@
-/* gort.h - Go runtime settings of a process: GOMAXPROCS and the thread limit, located in code, read from memory. */
+/* gort.h - where the Go runtime keeps what cgoscope reads (GOMAXPROCS, the thread limit, the M list), located in its code. */
 #ifndef CGOSCOPE_GORT_H
 #define CGOSCOPE_GORT_H
 
@@ -31,12 +31,6 @@ struct gort_addrs {
 	__u32 cgocall_bp;  /* cgocall's frame pointer: syscallsp + cgocall_bp */
 };
 
-struct gort_values {
-	int gomaxprocs;           /* -1 when unknown */
-	int max_threads;
-	bool max_threads_assumed; /* not read: GORT_DEFAULT_MAX_THREADS */
-};
-
 /*
  * The address of runtime.gomaxprocs as runtime.GOMAXPROCS loads it (for
  * stripped binaries; gort__locate() prefers the symbol), or 0.
@@ -57,8 +51,5 @@ __u64 gort__decode_gomaxprocs(const struct gobin *gb);
  * left 0 when not found).
  */
 int gort__locate(const struct gobin *gb, struct gort_addrs *a);
-
-/* Reads the settings of process pid whose binary is loaded at bias. Never fails: unknowns are marked. */
-void gort__read(pid_t pid, __u64 bias, const struct gort_addrs *a, struct gort_values *v);
 
 #endif /* CGOSCOPE_GORT_H */

@@ -11,6 +11,7 @@
 #include "estimate.h"
 #include "governor.h"
 #include "gort.h"
+#include "rtread.h"
 #include "mwatch.h"
 #include "pause.h"
 #include "probes.h"
