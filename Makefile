@@ -172,7 +172,7 @@ $(OUTPUT)/bench/%: tests/bench/%.c $(LIB_OBJS) $(OUTPUT)/.build-flags
 FUZZ_SECONDS ?= 60
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_OBJS := $(patsubst %,$(OUTPUT)/fuzz/obj/%.o,gobin buildinfo pclntab pcvalue gosym x86 cnames probes umulti \
+FUZZ_OBJS := $(patsubst %,$(OUTPUT)/fuzz/obj/%.o,gobin buildinfo pclntab pcvalue gosym x86 cnames probeplan \
 	census censio censm censg censmem censtack regflow)
 
 $(OUTPUT)/fuzz/obj/%.o: agent/%.c agent/*.h

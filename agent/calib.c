@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "calib.h"
+#include "probes.h"
 #include "cgoscope.skel.h"
 #include "clock.h"
 #include "slots.h"

@@ -2,7 +2,7 @@
 #ifndef CGOSCOPE_CALIB_H
 #define CGOSCOPE_CALIB_H
 
-#include "probes.h"
+#include "probeplan.h"
 #include "topts.h"
 
 struct cgoscope_bpf;

@@ -5,7 +5,7 @@
 
 #include "cnames.h"
 #include "gobin.h"
-#include "probes.h"
+#include "probeplan.h"
 
 #define MAX_NAMES 2048
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "probes.h"
+#include "probeplan.h"
 
 #define BASE 0x401000
 
