@@ -12,6 +12,7 @@
 #include "json.h"
 #include "profout.h"
 #include "report.h"
+#include "runloop.h"
 #include "starve.h"
 #include "stats.h"
 #include "tracer.h"
@@ -196,38 +197,55 @@ static void announce(struct tracer *t)
 
 static int report(struct tracer *t, double started, bool final);
 
+/* What profile's run loop callbacks need. */
+struct profile_run {
+	struct tracer *t;
+	bool discovering; /* -e: processes come and go; else the run ends when they have all gone */
+	double started;
+};
+
+/* Evaluates the verdict every second; prints with --interval. */
+static bool every_report(void *ctx)
+{
+	struct profile_run *pr = ctx;
+
+	report(pr->t, pr->started, false);
+	return false;
+}
+
+/* With -p only: true (stop) once every traced process has exited. */
+static bool all_exited(void *ctx)
+{
+	struct profile_run *pr = ctx;
+	size_t n, alive = 0;
+	struct target *tg = tracer__targets(pr->t, &n);
+
+	for (size_t i = 0; i < n; i++)
+		alive += !tg[i].exited;
+	if (pr->discovering || alive)
+		return false;
+	fprintf(stderr, "cgoscope: traced process exited\n");
+	return true;
+}
+
 /*
  * Waits for the duration, a signal, or (with -p only) every target's exit;
  * with -e, d traces the processes that start running the file meanwhile.
  */
 static void wait_done(struct tracer *t, struct discover *d, double started)
 {
-	double end = clock__mono_s() + env.duration_s;
-	double next_report = clock__mono_s() + (env.interval_s ? env.interval_s : 1);
+	struct profile_run pr = { .t = t, .discovering = d != NULL, .started = started };
 
-	while (!cli_stop && (!env.duration_s || clock__mono_s() < end)) {
-		size_t n, alive = 0;
-		struct target *tg;
-
-		cli__sleep_ms((long)(tracer__tick_s(t) * 1000));
-		if (d)
-			discover__poll(d);
-		else
-			tracer__poll(t, NULL, NULL);
-		tracer__govern(t, &cli_tracing.gov);
-		tg = tracer__targets(t, &n);
-		for (size_t i = 0; i < n; i++)
-			alive += !tg[i].exited;
-		if (clock__mono_s() >= next_report) {
-			/* evaluates the verdict every second; prints with --interval */
-			report(t, started, false);
-			next_report = clock__mono_s() + (env.interval_s ? env.interval_s : 1);
-		}
-		if (!d && !alive) {
-			fprintf(stderr, "cgoscope: traced process exited\n");
-			break;
-		}
-	}
+	runloop__run(&(struct runloop){
+		.tracer = t,
+		.disc = d,
+		.gov = &cli_tracing.gov,
+		.until_s = env.duration_s ? clock__mono_s() + env.duration_s : 0,
+		.every_s = env.interval_s ? env.interval_s : 1,
+		.every = every_report,
+		.after_tick = all_exited,
+		.ctx = &pr,
+	});
 }
 
 /* Writes the --pprof and --folded files of the final snapshot. Returns 0 or -errno. */

@@ -13,6 +13,7 @@
 #include "discover.h"
 #include "starve.h"
 #include "stats.h"
+#include "runloop.h"
 #include "topview.h"
 #include "tracer.h"
 
@@ -145,6 +146,33 @@ static int show(struct tracer *t, const struct starve_opts *so, struct snapshot 
 	return err;
 }
 
+/* What top's run loop callbacks need. */
+struct top_run {
+	struct tracer *t;
+	const struct starve_opts *so;
+	struct snapshot *prev;
+	bool tty;
+	double started;
+	long shown; /* screens shown */
+	int err;
+};
+
+/* Waits up to ms for a key (runloop.h); true when it was q. */
+static bool key_quits(void *ctx, long ms)
+{
+	(void)ctx;
+	return wait_key(ms, tty_raw);
+}
+
+/* Shows the next screen; true (stop) after -n screens, or when it failed. */
+static bool show_next(void *ctx)
+{
+	struct top_run *tr = ctx;
+
+	tr->err = show(tr->t, tr->so, tr->prev, tr->tty, tr->started);
+	return tr->err || (env.iterations && ++tr->shown >= env.iterations);
+}
+
 int cmd_top(int argc, char **argv)
 {
 	static const struct argp_child children[] = { { &cli_tracing_argp, 0, "Tracing:", 0 }, {} };
@@ -154,7 +182,7 @@ int cmd_top(int argc, char **argv)
 	struct starve_opts so;
 	struct discover *d = NULL;
 	struct tracer *t = NULL;
-	bool tty, quit = false;
+	bool tty;
 	double started;
 	int err = 0;
 
@@ -175,18 +203,21 @@ int cmd_top(int argc, char **argv)
 	if (tty)
 		tty_enter();
 	started = clock__mono_s();
-	for (long i = 0; !cli_stop && !quit && (!env.iterations || i < env.iterations); i++) {
-		double next = clock__mono_s() + env.delay_s;
+	struct top_run tr = { .t = t, .so = &so, .prev = &prev, .tty = tty, .started = started };
 
-		while (!cli_stop && !quit && clock__mono_s() < next) {
-			quit = wait_key((long)(tracer__tick_s(t) * 1000), tty_raw);
-			discover__poll(d);
-			tracer__govern(t, &cli_tracing.gov);
-		}
-		err = show(t, &so, &prev, tty, started);
-		if (err)
-			break;
-	}
+	runloop__run(&(struct runloop){
+		.tracer = t,
+		.disc = d,
+		.gov = &cli_tracing.gov,
+		.every_s = env.delay_s,
+		.wait = key_quits,
+		.every = show_next,
+		.ctx = &tr,
+	});
+	/* stopped by q or a signal: the screen of what was gathered until then */
+	if (!tr.err && !(env.iterations && tr.shown >= env.iterations))
+		tr.err = show(t, &so, &prev, tty, started);
+	err = tr.err;
 	if (tty)
 		tty_leave();
 	snapshot__free(&prev);
