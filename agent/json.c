@@ -284,12 +284,13 @@ static json_t *stack_json_v(const void *v)
 /* The plain numbers, flags and static strings of a process. */
 static json_t *proc_json_numbers(const struct proc_snap *p)
 {
-	return json_pack("{s:s, s:I, s:I, s:b, s:I, s:I, s:I, s:I}", "placement",
+	return json_pack("{s:s, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I}", "placement",
 			 p->placement ? p->placement : "", "probe_cost_ns",
 			 jround(p->probe_cost_ns), "span_floor_ns", jround(p->span_floor_ns),
 			 "exited", (int)p->exited, "calls", ji(p->calls), "inflight",
 			 (json_int_t)p->inflight, "inflight_peak", (json_int_t)p->inflight_peak,
-			 "long_calls", ji(p->long_calls));
+			 "long_calls", ji(p->long_calls), "long_calls_unseen",
+			 ji(p->long_calls_unseen));
 }
 
 static json_t *proc_json_limits(const struct proc_snap *p)

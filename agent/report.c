@@ -194,7 +194,12 @@ static void print_func_row(FILE *out, const struct func_snap *f, int width, bool
 	if (traced)
 		fprintf(out, " %9s", count(tr, f->traced_calls, false));
 	if (!f->traced_calls) { /* only calls still in C, or never traced: no durations */
-		fprintf(out, " %9s %9s %9s %9s %9s\n", "-", "-", "-", "-", "-");
+		/* ... but the census may have followed some from unseen start to end */
+		bool seen = f->total_lower_bound && f->total_ns;
+
+		fprintf(out, " %9s %9s %9s %9s %9s\n",
+			seen ? dur_mark(tot, (double)f->total_ns, ">=") : "-", "-", "-", "-",
+			seen ? dur_mark(max, (double)f->max_ns, ">=") : "-");
 		return;
 	}
 	fprintf(out, " %9s %9s %9s %9s %9s\n",
@@ -335,6 +340,9 @@ static void print_blocked(FILE *out, const struct snapshot *snap, const struct p
 
 	fprintf(out, "  long-blocking calls (> %s): %llu completed, ", dur(d, (double)snap->long_ns),
 		(unsigned long long)p->long_calls);
+	if (p->long_calls_unseen)
+		fprintf(out, "%llu of them begun unseen (timed by the census: at least that long), ",
+			(unsigned long long)p->long_calls_unseen);
 	if (!p->nblocked) {
 		fprintf(out, "none in C now\n");
 		return;

@@ -153,6 +153,7 @@ struct proc_snap {
 	__u64 census_seen, census_torn, census_lost, census_stack_torn;
 	bool census_paced;        /* sampled less often than asked: --census-budget */
 	__u64 long_calls;        /* completed calls that lasted longer than the threshold */
+	__u64 long_calls_unseen; /* of those, begun unseen: timed by the census, at least that long */
 
 	struct threads_snap threads;
 	int gomaxprocs;          /* -1 when unknown */

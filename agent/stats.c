@@ -131,7 +131,7 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 		mwatch__final(&tg->mw, p.final_ncgocall);
 	ps->calls = p.calls;
 	ps->probe_hits = p.enters;
-	ps->long_calls = p.long_calls;
+	ps->long_calls = p.long_calls; /* read_runtime() adds the census's */
 	ps->inflight = p.inflight;
 	ps->inflight_peak = p.inflight_peak;
 	ps->exact_calls = -1;
@@ -190,6 +190,20 @@ static double untraced_time(const struct func_snap *f, double calls, double floo
 	return (double)f->traced_ns + untraced * (p50 - floor_ns);
 }
 
+/*
+ * A function never traced whose calls the census followed from unseen
+ * start to end (unseen.h): their time in C and the longest as seen, lower
+ * bounds.
+ */
+static void seen_time(struct func_snap *f, const struct unseen_fn *u)
+{
+	if (f->traced_calls || !u || !u->ns)
+		return;
+	f->total_ns = u->ns;
+	f->max_ns = u->max_ns;
+	f->total_lower_bound = true;
+}
+
 static void estimate_funcs(struct pair *pr)
 {
 	struct proc_snap *ps = pr->ps;
@@ -211,6 +225,7 @@ static void estimate_funcs(struct pair *pr)
 		f->lower_bound = ps->sampled && !f->traced_calls && f->calls;
 		f->total_ns =
 		    (__u64)llround(untraced_time(f, calls, ps->span_floor_ns, &f->total_lower_bound));
+		seen_time(f, unseen__ended(&tg->unseen, f->addr));
 	}
 }
 
@@ -296,7 +311,10 @@ static void read_runtime(struct pair *pr)
 	struct target *tg = pr->tg;
 
 	if (!tg->exited)
-		mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
+		target__refresh(tg);
+	/* calls begun unseen that the census followed to their end: known now */
+	ps->long_calls += tg->unseen.long_calls;
+	ps->long_calls_unseen = tg->unseen.long_calls;
 	if (!tg->mw.known)
 		return;
 	ps->runtime_view = true;

@@ -14,10 +14,13 @@
 #include "slots.h"
 #include "target.h"
 
-/* Reads the runtime's M list of tg again. Returns 0 or -errno (tg->mw keeps the last values). */
-static int refresh(struct target *tg)
+int target__refresh(struct target *tg)
 {
-	return mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
+	int err = mwatch__update(&tg->mw, tg->pid, tg->bias, &tg->bin->rt, clock__mono_ns());
+
+	if (!err)
+		unseen__settle(&tg->unseen, &tg->mw, tg->long_ns);
+	return err;
 }
 
 void target__census(struct target *tg, __u64 now_ns, __u64 every_ns)
@@ -28,7 +31,7 @@ void target__census(struct target *tg, __u64 now_ns, __u64 every_ns)
 		return;
 	dt = tg->census_at && now_ns - tg->census_at < 2 * every ? now_ns - tg->census_at : every;
 	tg->census_at = now_ns;
-	if (now_ns - tg->mw.at_ns > every / 2 && refresh(tg))
+	if (now_ns - tg->mw.at_ns > every / 2 && target__refresh(tg))
 		return;
 	cprof__census(&tg->cprof, dt);
 	for (size_t i = 0; i < tg->mw.n; i++) {
@@ -58,47 +61,24 @@ static void ended_unseen(__u64 fn, void *ctx)
 	estimate__unseen_end(ctx, fn);
 }
 
-/* Whether tid's call counted ncgocall was already adopted. */
-static bool adopted(const struct target *tg, __u32 tid, __u64 ncgocall)
-{
-	for (size_t i = 0; i < tg->nadopted; i++)
-		if (tg->adopted[i].tid == tid && tg->adopted[i].ncgocall == ncgocall)
-			return true;
-	return false;
-}
-
 /*
  * Counts to their function the calls in C now that began while the probes
  * were off (not in the call they were in when the pause began, not counted
- * yet), named by the census: estimate.h's adoption. Forgets the adopted
- * calls that ended.
+ * yet), named by the census: estimate.h's adoption; they are followed to
+ * their end (unseen.h).
  */
 static void adopt_unseen(struct target *tg)
 {
-	size_t kept = 0;
-
-	for (size_t i = 0; i < tg->nadopted; i++) {
-		const struct mwatch_m *m = mwatch__find(&tg->mw, tg->adopted[i].tid);
-
-		if (m && m->ncgocall == tg->adopted[i].ncgocall)
-			tg->adopted[kept++] = tg->adopted[i];
-	}
-	tg->nadopted = kept;
 	for (size_t i = 0; i < tg->mw.n; i++) {
 		const struct mwatch_m *m = &tg->mw.v[i];
-		struct target_call *v;
 
 		if (!m->call || !m->call->fn || pause__same_call(&tg->pause, &tg->mw, m->tid) ||
-		    adopted(tg, m->tid, m->ncgocall))
+		    unseen__has(&tg->unseen, m->tid, m->ncgocall))
 			continue;
-		v = realloc(tg->adopted, (tg->nadopted + 1) * sizeof(*v));
-		if (!v || estimate__adopt(&tg->est, m->call->fn)) {
-			tg->adopted = v ? v : tg->adopted;
+		if (unseen__add(&tg->unseen, m->tid, m->ncgocall, m->call->fn, m->since_ns,
+				tg->mw.at_ns) ||
+		    estimate__adopt(&tg->est, m->call->fn))
 			return;
-		}
-		tg->adopted = v;
-		v[tg->nadopted].tid = m->tid;
-		v[tg->nadopted++].ncgocall = m->ncgocall;
 	}
 }
 
@@ -143,7 +123,7 @@ int target__probes_on(struct cgoscope_bpf *skel, struct target *tg, double now)
 	err = probes__attach(tg->bin->gb, tg->path, tg->pid, &tg->bin->plan, skel, &tg->links);
 	if (err)
 		return err;
-	known = !refresh(tg);
+	known = !target__refresh(tg);
 	if (first && known) /* exact totals count from the moment the probes record */
 		tg->mw.base = tg->mw.ncgocall;
 	if (known && !first)
@@ -180,7 +160,7 @@ void target__probes_off(struct cgoscope_bpf *skel, struct target *tg, double now
 	if (!tg->on)
 		return;
 	/* read before the BPF side stops: see pause.h */
-	refresh(tg);
+	target__refresh(tg);
 	pause__begin(&tg->pause, &tg->mw);
 	tg->cfg.enabled = 0;
 	slots__set_cfg(skel, tg->slot, &tg->cfg);
@@ -203,7 +183,7 @@ static struct gov_input measure(struct cgoscope_bpf *skel, struct target *tg, do
 		return in;
 	/* the M list is read when due (target.h: read_every_ns); else the last reading */
 	if ((__u64)(now * 1e9) - tg->mw.at_ns >= tg->read_every_ns)
-		fresh = !refresh(tg);
+		fresh = !target__refresh(tg);
 	in.made_known = tg->mw.known && tg->mw.at_ns;
 	in.made = tg->mw.ncgocall;
 	in.made_at = tg->mw.at_ns / 1e9;
@@ -287,7 +267,6 @@ void target__free(struct target *tg)
 	estimate__free(&tg->est);
 	free(tg->gov_ms);
 	tg->gov_ms = NULL;
-	free(tg->adopted);
-	tg->adopted = NULL;
+	unseen__free(&tg->unseen);
 	cprof__free(&tg->cprof);
 }

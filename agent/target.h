@@ -18,6 +18,7 @@
 #include "sampling.h"
 #include "snapshot.h"
 #include "threadhist.h"
+#include "unseen.h"
 
 struct cgoscope_bpf;
 
@@ -61,11 +62,8 @@ struct target {
 	struct sampling clock; /* when its probes were on (the sampling ratio) */
 	struct gov_proc gov; /* the governor's state */
 	struct estimate est; /* per-function estimates of the calls made */
-	struct target_call { /* calls that began unseen, counted to their function by name */
-		__u32 tid;
-		__u64 ncgocall;
-	} *adopted;
-	size_t nadopted;
+	struct unseen unseen; /* calls that began unseen, counted to their function by name */
+	__u64 long_ns;        /* the long-blocking threshold (tracer_opts) */
 	struct cprof cprof;  /* thread-time in C per function and Go stack (census samples) */
 	__u64 census_at;     /* the last census sample (monotonic ns) */
 	/*
@@ -118,6 +116,13 @@ void target__govern(struct cgoscope_bpf *skel, struct target *tg, const struct g
  * every_ns 0.
  */
 void target__census(struct target *tg, __u64 now_ns, __u64 every_ns);
+
+/*
+ * Reads tg's M list again now (mwatch.h), the one place it is read: the
+ * calls that began unseen are followed to their end (unseen.h). Returns 0 or
+ * -errno (tg->mw keeps the last values).
+ */
+int target__refresh(struct target *tg);
 
 /*
  * The process has exited (at now): its clock stops, its probes go. Its data

@@ -484,6 +484,7 @@ static int start(struct tracer *t, struct target *tg, char *err, size_t errlen)
 		return -ESRCH;
 	}
 	gort__read(tg->pid, tg->bias, &tg->bin->rt, &tg->rt);
+	tg->long_ns = t->opts.long_ns;
 	mwatch__init(&tg->mw, tg->pid, tg->bias, &tg->bin->rt); /* unknown stays marked unknown */
 	sampling__start(&tg->clock, now, false);
 	ret = t->opts.no_probes ? 0 : target__probes_on(t->skel, tg, now);

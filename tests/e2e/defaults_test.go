@@ -138,6 +138,27 @@ func TestDefaultsHotThenCalm(t *testing.T) {
 	defaultRun{exact: []string{"cgs_sleep_20ms"}, hot: []string{"cgs_noop"}}.check(t, prof, proc, run)
 }
 
+// A tight loop, then one 1.5 s call into C (issue 12's Kafka report: the
+// producer's one long call, rd_kafka_metadata, was missing): it begins while
+// the probes are off, so no probe sees it begin; the census follows it to its
+// end. It is one completed long-blocking call of cgs_block_ms, at least about
+// as long as it was.
+func TestDefaultsHotThenLong(t *testing.T) {
+	const blockMs = 1500
+	run := traceDefaults(t, "cgoload", []string{"-phases", "hot:3000000,block:" + itoa(blockMs)}, "--json")
+	prof, proc := run.stopSampled(t)
+	defaultRun{exact: []string{"cgs_block_ms"}, hot: []string{"cgs_noop"}, long: 1}.check(t, prof, proc, run)
+	// seen from within a census interval of its start to within one of its end
+	slack := uint64(100 * time.Millisecond)
+	if f := proc.Func("cgs_block_ms"); f == nil || f.MaxNs+slack < blockMs*uint64(time.Millisecond) ||
+		f.TotalNs < f.MaxNs {
+		t.Errorf("cgs_block_ms: %+v, want its one call of %d ms timed (max_ns, total_ns)", f, blockMs)
+	} else {
+		t.Logf("cgs_block_ms: max %v, traced %d, unseen long calls %d", time.Duration(f.MaxNs),
+			f.TracedCalls, proc.LongCallsUnseen)
+	}
+}
+
 // Calm first, then a tight loop: the calm calls stay exact once sampling begins.
 func TestDefaultsCalmThenHot(t *testing.T) {
 	run := traceDefaults(t, "cgoload", []string{"-phases", "sleep20ms:20,hot:3000000"}, "--json")

@@ -66,6 +66,7 @@ type Process struct {
 	Inflight          int64      `json:"inflight"`
 	InflightPeak      int64      `json:"inflight_peak"`
 	LongCalls         uint64     `json:"long_calls"`
+	LongCallsUnseen   uint64     `json:"long_calls_unseen"`
 	Threads           Threads    `json:"threads"`
 	Gomaxprocs        *int       `json:"gomaxprocs"`
 	MaxThreads        int        `json:"max_threads"`
@@ -217,7 +218,7 @@ var (
 	processFields = fields{"pid": "int", "nspid": "int", "comm": "string", "exe": "string",
 		"go_version": "string", "container_id": "string|null", "placement": "string",
 		"probe_cost_ns": "number", "span_floor_ns": "number", "exited": "bool", "calls": "int",
-		"inflight": "int", "inflight_peak": "int", "long_calls": "int", "threads": "object",
+		"inflight": "int", "inflight_peak": "int", "long_calls": "int", "long_calls_unseen": "int", "threads": "object",
 		"gomaxprocs": "int|null", "max_threads": "int", "max_threads_assumed": "bool",
 		"verdict": "string", "worst_verdict": "string", "worst_reason": "string", "reasons": "array", "blocked": "array", "functions_folded": "int",
 		"functions": "array", "exact_calls": "int|null", "exact_calls_partial": "bool", "runtime_view": "bool",

@@ -248,6 +248,18 @@ static void test_lower_bounds(void **state)
 	assert_non_null(strstr(text, "\n  >= CALLS: never traced, only seen in C by the census: at "
 				     "least that many calls\n"));
 	free(text);
+	/* the census followed one from its unseen start to its end: 2.51 s in C, at least */
+	f->total_ns = 2510000000ULL;
+	f->max_ns = 2510000000ULL;
+	f->total_lower_bound = true;
+	p->long_calls = 1;
+	p->long_calls_unseen = 1;
+	text = render(snap, NULL);
+	assert_non_null(strstr(text, "  sleep           >=3         0   >=2.51s         -         -"
+				     "         -   >=2.51s\n"));
+	assert_non_null(strstr(text, "long-blocking calls (> 1.00s): 1 completed, 1 of them begun "
+				     "unseen (timed by the census: at least that long), "));
+	free(text);
 }
 
 static void test_empty(void **state)

@@ -80,7 +80,7 @@ func parseFlags() *proto.Options {
 	fs.IntVar(&cfg.rounds, "rounds", 1, "repeat the whole scenario `R` times")
 	fs.BoolVar(&cfg.gc, "gc", false, "allocate and run runtime.GC() in a background goroutine during the scenario")
 	fs.BoolVar(&cfg.stackGrow, "stackgrow", false, "recurse deeply inside the callback so the stack is copied while cgs_outer is in C")
-	phases := fs.String("phases", "", "steps `what:n,...` run first in each round: hot, sleep1ms, sleep10us, sleep20ms, callback (calls), idle (ms)")
+	phases := fs.String("phases", "", "steps `what:n,...` run first in each round: hot, sleep1ms, sleep10us, sleep20ms, callback (calls), idle, block (ms)")
 	opts := proto.AddFlags(fs)
 	flag.Parse()
 	var err error

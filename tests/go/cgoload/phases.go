@@ -9,8 +9,8 @@ import (
 
 // A phase is one step of a -phases script: what to do and how much of it.
 type phase struct {
-	what string // hot, sleep1ms, sleep10us, sleep20ms, callback, idle, patha, pathb
-	n    int    // calls, or milliseconds for idle
+	what string // hot, sleep1ms, sleep10us, sleep20ms, callback, idle, block, patha, pathb
+	n    int    // calls, or milliseconds for idle and block
 }
 
 // parsePhases reads "what:n,what:n,...": a program that changes pace, run
@@ -31,7 +31,7 @@ func parsePhases(s string) ([]phase, error) {
 			return nil, fmt.Errorf("phase %q: want what:count with count >= 0", step)
 		}
 		switch what {
-		case "hot", "sleep1ms", "sleep10us", "sleep20ms", "callback", "idle", "patha", "pathb":
+		case "hot", "sleep1ms", "sleep10us", "sleep20ms", "callback", "idle", "block", "patha", "pathb":
 		default:
 			return nil, fmt.Errorf("phase %q: unknown step %q", step, what)
 		}
@@ -57,6 +57,8 @@ func runPhases(ps []phase) {
 			repeat(p.n, &counters.outer, func() int64 { return cOuter(2) })
 		case "idle":
 			time.Sleep(time.Duration(p.n) * time.Millisecond)
+		case "block": // one call of cgs_block_ms, n ms long
+			counters.block.timed(func() int64 { return cBlockMs(p.n) })
 		case "patha":
 			for i := 0; i < p.n; i++ {
 				pathA()
