@@ -299,7 +299,7 @@ static void groups_sum(struct expo *e)
 	}
 }
 
-/* Drops the groups that have been without processes for linger_s. */
+/* Drops the groups that have been without processes for linger_s (0: at once). */
 static void groups_expire(struct expo *e, double now)
 {
 	size_t i, kept = 0;
@@ -309,10 +309,10 @@ static void groups_expire(struct expo *e, double now)
 
 		if (g->nprocs) {
 			g->empty = false;
-		} else if (!g->empty) {
+		} else if (!g->empty && e->opts.linger_s > 0) {
 			g->empty = true;
 			g->empty_since = now;
-		} else if (now - g->empty_since >= e->opts.linger_s) {
+		} else if (!g->empty || now - g->empty_since >= e->opts.linger_s) {
 			group_free(g);
 			continue;
 		}

@@ -14,12 +14,12 @@
  * process. A group's counters only grow: when a process ends, its last
  * counts fold into the group's totals; a group outlives its last process by
  * linger_s (its final counts are exported, a restart continues them), then
- * it is forgotten. Its functions get series by a sticky top-N (topn.h).
+ * it is forgotten (linger_s 0: at once, its series end with it). Its functions get series by a sticky top-N (topn.h).
  */
 struct expo_opts {
 	bool per_process;           /* one group per process: series labelled {exe,pid} */
 	unsigned int max_functions; /* series per group, "other" included; 0: no cap */
-	double linger_s;            /* a group's life after its last process (s) */
+	double linger_s;            /* a group's life after its last process (s); 0: none */
 };
 
 /* Default linger of a group without processes: a restart within it keeps the counters. */

@@ -624,7 +624,8 @@ int prom__render(const struct snapshot *snap, const struct prom_opts *opts, char
 	e = opts->expo;
 	if (!e)
 		e = expo__new(&(struct expo_opts){ .per_process = opts->per_process,
-						   .max_functions = opts->max_functions });
+						   .max_functions = opts->max_functions,
+						   .linger_s = EXPO_LINGER_S }); /* exited: shown */
 	err = e ? render(snap, opts, e, text, len) : -ENOMEM;
 	if (e != opts->expo)
 		expo__free(e);
