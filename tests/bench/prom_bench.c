@@ -7,7 +7,9 @@
  *
  * The processes run PROM_BENCH_EXES distinct executables (default PROCS: the worst case for
  * the per-executable series, each process its own program); PROM_BENCH_PER_PROCESS=1 renders
- * as --per-process. The exposition state persists across iterations, as in the agent.
+ * as --per-process; PROM_BENCH_NO_JSON=1 leaves out the JSON renders (whose millions of small
+ * allocations and frees otherwise make the next /metrics render pay glibc's malloc_consolidate).
+ * The exposition state persists across iterations, as in the agent.
  *
  * With PROM_BENCH_DUMP=FILE in the environment the /metrics text is also written to FILE
  * (to compare renderers byte for byte).
@@ -130,6 +132,7 @@ int main(int argc, char **argv)
 	const char *exes_env = getenv("PROM_BENCH_EXES"), *pp_env = getenv("PROM_BENCH_PER_PROCESS");
 	size_t nexes = exes_env ? strtoul(exes_env, NULL, 10) : 0;
 	bool per_process = pp_env && !strcmp(pp_env, "1");
+	bool no_json = getenv("PROM_BENCH_NO_JSON") && !strcmp(getenv("PROM_BENCH_NO_JSON"), "1");
 	struct prom_opts po = { .scrape_duration_s = 0.002 };
 	double prom_min = 1e9, prom_sum = 0, json_min = 1e9, json_sum = 0, *prom_t;
 	size_t prom_len = 0, json_len = 0;
@@ -164,6 +167,12 @@ int main(int argc, char **argv)
 		if (it == 0 && dump_text(text, prom_len))
 			return 1;
 		free(text);
+		prom_sum += prom_s;
+		prom_t[it] = prom_s;
+		if (prom_s < prom_min)
+			prom_min = prom_s;
+		if (no_json)
+			continue;
 		/* what /api/v1/processes does: json__snapshot() then json_dumps() */
 		t0 = now_s();
 		j = json__snapshot(&snap);
@@ -176,11 +185,7 @@ int main(int argc, char **argv)
 		json_len = strlen(doc);
 		free(doc);
 		json_decref(j);
-		prom_sum += prom_s;
-		prom_t[it] = prom_s;
 		json_sum += json_s;
-		if (prom_s < prom_min)
-			prom_min = prom_s;
 		if (json_s < json_min)
 			json_min = json_s;
 	}
@@ -190,8 +195,9 @@ int main(int argc, char **argv)
 	printf("  %-36s %10s %10s %10s\n", "", "mean (ms)", "min (ms)", "bytes");
 	printf("  %-36s %10.3f %10.3f %10zu   (median %.3f ms)\n", "/metrics: prom__render",
 	       1e3 * prom_sum / iters, 1e3 * prom_min, prom_len, 1e3 * median(prom_t, iters));
-	printf("  %-36s %10.3f %10.3f %10zu\n", "/api/v1/processes: json__snapshot+dump",
-	       1e3 * json_sum / iters, 1e3 * json_min, json_len);
+	if (!no_json)
+		printf("  %-36s %10.3f %10.3f %10zu\n", "/api/v1/processes: json__snapshot+dump",
+		       1e3 * json_sum / iters, 1e3 * json_min, json_len);
 	snapshot__free(&snap);
 	expo__free(po.expo);
 	free(prom_t);
