@@ -7,18 +7,12 @@
 
 #define OTHER "other"
 
-/* A process's last counts of one of its group's functions. */
-struct expo_pfunc {
-	size_t fn; /* in its group's funcs */
-	struct topn_ctr last;
-};
-
 struct expo_proc {
 	__u32 pid;
 	__u64 start_time;
 	struct expo_group *group;
-	struct expo_pfunc *f;
-	size_t nf;
+	struct topn_ctr *last; /* last[i]: its last counts of group->funcs[i] */
+	size_t nlast;
 	bool seen;  /* in this update's snapshot */
 	bool ended; /* marked exited: these are its final counts */
 	bool gone;  /* ended and folded: ignored while snapshots still list it */
@@ -55,7 +49,7 @@ static void proc_free(struct expo_proc *p)
 {
 	if (!p)
 		return;
-	free(p->f);
+	free(p->last);
 	free(p);
 }
 
@@ -191,23 +185,21 @@ static void ctr_of(struct topn_ctr *c, const struct func_snap *f)
 	memcpy(c->buckets, f->buckets, sizeof(c->buckets));
 }
 
-/* The process's record of group function fn, added when new; NULL. */
-static struct expo_pfunc *pfunc_get(struct expo_proc *p, size_t fn)
+/* The process's last counts of group function fn (zero when new); NULL when out of memory. */
+static struct topn_ctr *proc_last(struct expo_proc *p, size_t fn)
 {
-	struct expo_pfunc *f;
-	size_t i;
+	size_t n = p->group->nfuncs;
+	struct topn_ctr *grown;
 
-	for (i = 0; i < p->nf; i++)
-		if (p->f[i].fn == fn)
-			return &p->f[i];
-	f = realloc(p->f, (p->nf + 1) * sizeof(*f));
-	if (!f)
+	if (fn < p->nlast)
+		return &p->last[fn];
+	grown = realloc(p->last, n * sizeof(*grown));
+	if (!grown)
 		return NULL;
-	p->f = f;
-	f = &f[p->nf++];
-	memset(f, 0, sizeof(*f));
-	f->fn = fn;
-	return f;
+	memset(&grown[p->nlast], 0, (n - p->nlast) * sizeof(*grown));
+	p->last = grown;
+	p->nlast = n;
+	return &p->last[fn];
 }
 
 /* Takes the counts of sp into p (never lower than before) and its calls in C now. */
@@ -225,12 +217,12 @@ static int proc_observe(struct expo_proc *p, const struct proc_snap *sp)
 		g->stats_folded = sp->folded;
 	for (i = 0; i < sp->nfuncs; i++) {
 		long fn = group_func(g, sp->funcs[i].name);
-		struct expo_pfunc *pf = fn < 0 ? NULL : pfunc_get(p, (size_t)fn);
+		struct topn_ctr *last = fn < 0 ? NULL : proc_last(p, (size_t)fn);
 
-		if (!pf)
+		if (!last)
 			return -ENOMEM;
 		ctr_of(&now, &sp->funcs[i]);
-		topn__ctr_max(&pf->last, &now);
+		topn__ctr_max(last, &now);
 		g->funcs[fn].inflight += sp->funcs[i].inflight;
 	}
 	return 0;
@@ -249,11 +241,11 @@ static void procs_retire(struct expo *e)
 		struct expo_proc *p = e->procs[i];
 
 		if (!p->gone && (!p->seen || p->ended)) {
-			for (j = 0; j < p->nf; j++)
-				topn__ctr_add(&p->group->funcs[p->f[j].fn].retired, &p->f[j].last);
+			for (j = 0; j < p->nlast; j++)
+				topn__ctr_add(&p->group->funcs[j].retired, &p->last[j]);
 			p->group->nprocs--;
 			p->group = NULL;
-			p->nf = 0;
+			p->nlast = 0;
 			p->gone = true;
 		}
 		if (!p->seen) {
@@ -279,8 +271,8 @@ static void groups_sum(struct expo *e)
 	for (i = 0; i < e->nprocs; i++) {
 		struct expo_proc *p = e->procs[i];
 
-		for (j = 0; j < p->nf; j++)
-			topn__ctr_add(&p->group->top[p->f[j].fn].val, &p->f[j].last);
+		for (j = 0; j < p->nlast; j++)
+			topn__ctr_add(&p->group->top[j].val, &p->last[j]);
 	}
 	for (i = 0; i < e->ngroups; i++) {
 		struct expo_group *g = e->groups[i];

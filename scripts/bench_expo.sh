@@ -13,6 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$PWD/.output
+# shellcheck source=bench_lib.sh
+. scripts/bench_lib.sh
 configs=${CONFIGS:-50x20 200x50}
 scrapes=${SCRAPES:-20}
 prom_seconds=${PROM_SECONDS:-30}
@@ -58,25 +60,10 @@ for cfg in $configs; do
 		"$dir/manyfuncs" -funcs "$funcs" -hz "$hz" </dev/null >/dev/null 2>&1 &
 		pids+=($!)
 	done
-	"$out/cgoscope" agent --web.listen-address=127.0.0.1:0 --include "$dir/*" "$@" \
-		>"$dir/agent.out" 2>"$dir/agent.err" &
-	agent=$!
-	port=""
-	for _ in $(seq 300); do
-		port=$(grep -o '(port [0-9]*)' "$dir/agent.err" 2>/dev/null | grep -o '[0-9]*' || true)
-		[ -n "$port" ] && break
-		kill -0 "$agent" 2>/dev/null || { cat "$dir/agent.err" >&2; exit 1; }
-		sleep 0.1
-	done
-	[ -n "$port" ] || { echo "bench_expo: the agent did not start" >&2; exit 1; }
-	url=http://127.0.0.1:$port/metrics
-	traced=0
-	for _ in $(seq 1200); do
-		traced=$(curl -sf "$url" | awk '$1 == "cgoscope_processes_traced" {print $2}' || true)
-		[ "${traced:-0}" -ge "$procs" ] && break
-		sleep 0.1
-	done
-	[ "${traced:-0}" -ge "$procs" ] || { echo "bench_expo: $cfg: only ${traced:-0} of $procs traced" >&2; exit 1; }
+	agent_start "$dir" --include "$dir/*" "$@"
+	port=${url#http://127.0.0.1:}
+	port=${port%/metrics}
+	agent_wait_traced "$procs"
 	sleep 3 # every process has called each of its functions
 
 	: >"$dir/scrapes"

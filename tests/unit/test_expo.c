@@ -201,11 +201,12 @@ static void test_expo_exit_folds(void **state)
 static void test_expo_final_counts(void **state)
 {
 	struct expo *e = expo__new(&(struct expo_opts){ .max_functions = 50, .linger_s = 60 });
-	const struct expo_group *g;
-	struct fake f;
 	struct proc_snap *p;
+	struct fake f;
+	const struct expo_group *g;
 
 	(void)state;
+	assert_non_null(e);
 	fake_reset(&f);
 	fake_func(fake_proc(&f, 10, 100, EXE), "step", 40);
 	assert_int_equal(expo__update(e, &f.snap, 1), 0);
@@ -260,11 +261,11 @@ static void test_expo_linger(void **state)
 
 static void test_expo_sticky_other(void **state)
 {
-	struct expo *e = expo__new(&(struct expo_opts){ .max_functions = 2, .linger_s = 60 });
-	const struct expo_group *g;
+	__u64 other;
 	struct fake f;
 	struct proc_snap *p;
-	__u64 other;
+	const struct expo_group *g;
+	struct expo *e = expo__new(&(struct expo_opts){ .max_functions = 2, .linger_s = 60 });
 
 	(void)state;
 	fake_reset(&f);
