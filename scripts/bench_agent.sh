@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench_agent.sh - the agent's own cost: CPU, RSS and /metrics scrapes with N traced processes
 # (tests/go/manyfuncs: 20 C functions, 100 cgo calls/s each), then the render-time
-# micro-benchmark (.output/bench/prom_bench, no BPF).
+# micro-benchmark (.output/bench/prom_bench, no BPF). Series, gzip and a real Prometheus's
+# scrape time at 50x20 and 200x50: scripts/bench_expo.sh.
 #
 #   PROCS=50 IDLE_SECONDS=20 SECONDS_SCRAPED=60 RENDER_ITERATIONS=100 scripts/bench_agent.sh
 #
@@ -109,4 +110,6 @@ printf '  %-24s %10s %10s %10s\n' "payload (bytes)" "$bmin" "$bmed" "$bmax"
 printf '  %-24s %10s %10s %10s   (%s families)\n' "samples (lines)" "$smin" "$smed" "$smax" "$fams"
 
 echo
+# one executable, as the workload above; then 50 executables, the worst case of the by-exe series
+PROM_BENCH_NO_JSON=1 PROM_BENCH_EXES=1 "$out/bench/prom_bench" 50 20 "${RENDER_ITERATIONS:-100}"
 "$out/bench/prom_bench" 50 20 "${RENDER_ITERATIONS:-100}"
