@@ -1,4 +1,5 @@
-/* expo.c - what /metrics exports per executable: counters summed over its processes, kept monotonic. */
+/* expo.c - what /metrics exports per executable: counters summed over its processes, kept
+ * monotonic. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +14,9 @@ struct expo_proc {
 	struct expo_group *group;
 	struct topn_ctr *last; /* last[i]: its last counts of group->funcs[i] */
 	size_t nlast;
-	bool seen;  /* in this update's snapshot */
+	bool seen; /* in this update's snapshot */
 	bool ended; /* marked exited: these are its final counts */
-	bool gone;  /* ended and folded: ignored while snapshots still list it */
+	bool gone; /* ended and folded: ignored while snapshots still list it */
 };
 
 struct expo {
@@ -286,7 +287,8 @@ static void groups_sum(struct expo *e)
 			if (!g->top[j].kept)
 				g->other_inflight += g->funcs[j].inflight;
 			if (g->top[j].pinned_other && g->nother)
-				g->nother--; /* the stats module's fold is counted in stats_folded */
+				g->nother--; /* the stats module's fold is counted in stats_folded
+					      */
 		}
 	}
 }

@@ -1,4 +1,5 @@
-/* expo.h - what /metrics exports per executable: counters summed over its processes, kept monotonic. */
+/* expo.h - what /metrics exports per executable: counters summed over its processes, kept
+ * monotonic. */
 #ifndef CGOSCOPE_EXPO_H
 #define CGOSCOPE_EXPO_H
 
@@ -14,12 +15,13 @@
  * process. A group's counters only grow: when a process ends, its last
  * counts fold into the group's totals; a group outlives its last process by
  * linger_s (its final counts are exported, a restart continues them), then
- * it is forgotten (linger_s 0: at once, its series end with it). Its functions get series by a sticky top-N (topn.h).
+ * it is forgotten (linger_s 0: at once, its series end with it). Its functions get series by a
+ * sticky top-N (topn.h).
  */
 struct expo_opts {
-	bool per_process;           /* one group per process: series labelled {exe,pid} */
+	bool per_process; /* one group per process: series labelled {exe,pid} */
 	unsigned int max_functions; /* series per group, "other" included; 0: no cap */
-	double linger_s;            /* a group's life after its last process (s); 0: none */
+	double linger_s; /* a group's life after its last process (s); 0: none */
 };
 
 /* Default linger of a group without processes: a restart within it keeps the counters. */
@@ -28,22 +30,22 @@ struct expo_opts {
 struct expo_func {
 	char name[SNAP_NAME_LEN];
 	struct topn_ctr retired; /* final counts of the group's processes that ended */
-	__u32 inflight;          /* calls in C now, over the live processes */
+	__u32 inflight; /* calls in C now, over the live processes */
 };
 
 struct expo_group {
 	char exe[SNAP_PATH_LEN];
-	__u32 pid;                /* per_process: the process; else 0 */
-	size_t nprocs;            /* live processes now */
-	struct expo_func *funcs;  /* in order of first sight */
-	struct topn_entry *top;   /* top[i] is funcs[i]'s place in the top-N */
+	__u32 pid; /* per_process: the process; else 0 */
+	size_t nprocs; /* live processes now */
+	struct expo_func *funcs; /* in order of first sight */
+	struct topn_entry *top; /* top[i] is funcs[i]'s place in the top-N */
 	size_t nfuncs, cap;
-	size_t nother;            /* functions not kept: folded into "other" */
-	size_t stats_folded;      /* folded already by the stats module (max over processes) */
-	bool has_other;           /* "other" has a series */
+	size_t nother; /* functions not kept: folded into "other" */
+	size_t stats_folded; /* folded already by the stats module (max over processes) */
+	bool has_other; /* "other" has a series */
 	struct topn_ctr other;
 	__u32 other_inflight;
-	bool empty;               /* without processes since empty_since */
+	bool empty; /* without processes since empty_since */
 	double empty_since;
 };
 

@@ -9,9 +9,9 @@
 
 /* The counters exported for one C function: all only grow while its group lives. */
 struct topn_ctr {
-	__u64 calls;                      /* calls made (estimated while the probes sample) */
-	__u64 count;                      /* traced calls: the histogram's _count */
-	__u64 sum_ns;                     /* their time: the histogram's _sum */
+	__u64 calls; /* calls made (estimated while the probes sample) */
+	__u64 count; /* traced calls: the histogram's _count */
+	__u64 sum_ns; /* their time: the histogram's _sum */
 	__u64 buckets[CGOSCOPE_NBUCKETS]; /* traced calls by log2 slot (hist.h) */
 };
 
@@ -25,8 +25,8 @@ struct topn_entry {
 	struct topn_ctr val;
 	__u64 rank;
 	bool pinned_other; /* never kept (the stats module's own "other") */
-	bool kept;         /* has its own series until the group goes away */
-	bool in_other;     /* has been counted in a rendered "other" */
+	bool kept; /* has its own series until the group goes away */
+	bool in_other; /* has been counted in a rendered "other" */
 	struct topn_ctr base;
 };
 

@@ -1,4 +1,5 @@
-/* test_expo.c - unit tests of the exposition state: sticky top-N, monotonic "other", executables across process exits. */
+/* test_expo.c - unit tests of the exposition state: sticky top-N, monotonic "other", executables
+ * across process exits. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,7 +9,7 @@
 #include "expo.h"
 #include "topn.h"
 
-#define EXE "/srv/app"
+#define EXE  "/srv/app"
 #define MAXP 4
 #define MAXF 4
 
