@@ -1,5 +1,4 @@
-/* expo.c - what /metrics exports per executable: counters summed over its processes, kept
- * monotonic. */
+/* expo.c - what /metrics exports per executable: sums over its processes, kept monotonic. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,9 +285,9 @@ static void groups_sum(struct expo *e)
 		for (j = 0; j < g->nfuncs; j++) {
 			if (!g->top[j].kept)
 				g->other_inflight += g->funcs[j].inflight;
+			/* the stats module's own "other" is counted in stats_folded */
 			if (g->top[j].pinned_other && g->nother)
-				g->nother--; /* the stats module's fold is counted in stats_folded
-					      */
+				g->nother--;
 		}
 	}
 }

@@ -1,5 +1,4 @@
-/* expo.h - what /metrics exports per executable: counters summed over its processes, kept
- * monotonic. */
+/* expo.h - what /metrics exports per executable: sums over its processes, kept monotonic. */
 #ifndef CGOSCOPE_EXPO_H
 #define CGOSCOPE_EXPO_H
 

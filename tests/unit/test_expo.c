@@ -1,5 +1,4 @@
-/* test_expo.c - unit tests of the exposition state: sticky top-N, monotonic "other", executables
- * across process exits. */
+/* test_expo.c - unit tests of the exposition state: sticky top-N, monotonic other, exits. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
