@@ -1,4 +1,4 @@
-/* test_prom.c - unit tests of the Prometheus text writer: golden text, families, histograms, cap, buckets. */
+/* test_prom.c - unit tests of the Prometheus text writer: golden text, families, buckets, cap. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
