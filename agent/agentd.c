@@ -404,8 +404,8 @@ int cmd_agent(int argc, char **argv)
 	ag.disc = discover__new(ag.tracer, &(struct discover_opts){
 		.include = env.include, .ninclude = env.ninclude,
 		.exclude = env.exclude, .nexclude = env.nexclude,
-		.pids = cli_tracing.pids, .npids = cli_tracing.npids, .verbose = cli_tracing.verbose,
-		.before_remove = fold_exits });
+		.pids = cli_tracing.pids, .npids = cli_tracing.npids,
+		.verbose = cli_tracing.verbose, .before_remove = fold_exits });
 	if (!ag.disc) {
 		err = -ENOMEM;
 		goto cleanup;

@@ -35,7 +35,7 @@ struct prom_opts {
 	const char *build_version; /* cgoscope_build_info{version}; NULL: CGOSCOPE_VERSION */
 	double scrape_duration_s;  /* how long the previous scrape took */
 	__u64 attach_failures;     /* probes that could not be attached, since start */
-	struct expo *expo;          /* state kept across scrapes (expo.h); NULL: this snapshot only */
+	struct expo *expo;          /* kept across scrapes (expo.h); NULL: this snapshot only */
 	unsigned int max_functions; /* with expo NULL: per group, "other" included; 0: no cap */
 	bool per_process;           /* with expo NULL: group functions by process, not executable */
 	const struct prom_buckets *buckets; /* NULL: prom__default_buckets() */

@@ -129,7 +129,8 @@ int main(int argc, char **argv)
 	size_t nprocs = argc > 1 ? strtoul(argv[1], NULL, 10) : 50;
 	size_t nfuncs = argc > 2 ? strtoul(argv[2], NULL, 10) : 20;
 	long iters = argc > 3 ? strtol(argv[3], NULL, 10) : 1000;
-	const char *exes_env = getenv("PROM_BENCH_EXES"), *pp_env = getenv("PROM_BENCH_PER_PROCESS");
+	const char *exes_env = getenv("PROM_BENCH_EXES");
+	const char *pp_env = getenv("PROM_BENCH_PER_PROCESS");
 	size_t nexes = exes_env ? strtoul(exes_env, NULL, 10) : 0;
 	bool per_process = pp_env && !strcmp(pp_env, "1");
 	bool no_json = getenv("PROM_BENCH_NO_JSON") && !strcmp(getenv("PROM_BENCH_NO_JSON"), "1");
@@ -189,8 +190,8 @@ int main(int argc, char **argv)
 		if (json_s < json_min)
 			json_min = json_s;
 	}
-	printf("render time, synthetic snapshot of %zu processes (%zu executables%s) x %zu functions, "
-	       "every log2 slot used, %ld iterations\n", nprocs, nexes,
+	printf("render time, synthetic snapshot of %zu processes (%zu executables%s) x %zu "
+	       "functions, every log2 slot used, %ld iterations\n", nprocs, nexes,
 	       per_process ? ", --per-process" : "", nfuncs, iters);
 	printf("  %-36s %10s %10s %10s\n", "", "mean (ms)", "min (ms)", "bytes");
 	printf("  %-36s %10.3f %10.3f %10zu   (median %.3f ms)\n", "/metrics: prom__render",
