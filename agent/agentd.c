@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "discover.h"
+#include "expo.h"
 #include "http.h"
 #include "json.h"
 #include "procfs.h"
@@ -29,6 +30,8 @@ static struct agent_env {
 	const char *exclude[MAX_FILTERS];
 	int nexclude;
 	long max_functions;
+	bool per_process;
+	struct prom_buckets buckets;
 	struct http_opts http;
 	struct starve_opts starve;
 } env = {
@@ -42,6 +45,7 @@ static struct agent {
 	pthread_mutex_t lock;
 	struct tracer *tracer;
 	struct discover *disc;
+	struct expo *expo; /* what /metrics exports, kept across scrapes */
 	struct verdict_memo {
 		pid_t pid;
 		__u64 start_time;
@@ -71,6 +75,8 @@ enum {
 	OPT_INCLUDE,
 	OPT_EXCLUDE,
 	OPT_MAX_FUNCS,
+	OPT_PER_PROCESS,
+	OPT_BUCKETS,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
 	OPT_USER,
@@ -85,7 +91,14 @@ static const struct argp_option options[] = {
 	{ "exclude", OPT_EXCLUDE, "GLOB", 0,
 	  "Never trace processes whose executable path or comm matches (repeatable)", 0 },
 	{ "max-functions", OPT_MAX_FUNCS, "N", 0,
-	  "Series per process: the top N-1 functions, the rest as function=\"other\" (default 50)",
+	  "Function series per executable: the first N-1 to reach the top, the rest as "
+	  "function=\"other\" (default 50)",
+	  0 },
+	{ "per-process", OPT_PER_PROCESS, NULL, 0,
+	  "Function series per process ({pid,exe,function}) instead of per executable", 0 },
+	{ "histogram-buckets", OPT_BUCKETS, "LIST", 0,
+	  "Bounds of the latency histogram in seconds, rounded up to powers of two ns "
+	  "(default 15 from 256ns to 68.7s)",
 	  0 },
 	{ "tls-cert", OPT_TLS_CERT, "FILE", 0, "Serve HTTPS with this PEM certificate", 0 },
 	{ "tls-key", OPT_TLS_KEY, "FILE", 0, "... and this PEM key", 0 },
@@ -133,6 +146,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_FUNCS:
 		if (cli__parse_long(arg, "--max-functions", 1, 100000, &env.max_functions))
 			argp_usage(state);
+		break;
+	case OPT_PER_PROCESS:
+		env.per_process = true;
+		break;
+	case OPT_BUCKETS:
+		if (prom__parse_buckets(arg, &env.buckets))
+			argp_error(state, "--histogram-buckets: increasing seconds in (0, 549], "
+					  "comma-separated: '%s'", arg);
 		break;
 	case OPT_TLS_CERT:
 		env.http.tls_cert = arg;
@@ -256,7 +277,8 @@ static int render_metrics(const struct snapshot *snap, struct http_response *res
 	struct prom_opts po = {
 		.scrape_duration_s = ag.scrape_duration_s,
 		.attach_failures = ds.attach_failures,
-		.max_functions = (unsigned int)env.max_functions,
+		.expo = ag.expo,
+		.buckets = &env.buckets,
 		.attach_latency_s = ds.attach_latency_s,
 		.discovery_dropped = ds.dropped,
 	};
@@ -323,6 +345,18 @@ static int handle(const char *path, void *ctx, struct http_response *resp)
 	return err;
 }
 
+/* Folds the final counts of processes that just exited into their executables' series. */
+static void fold_exits(void *ctx)
+{
+	struct snapshot snap;
+
+	(void)ctx;
+	if (stats__collect(ag.tracer, &env.starve, &snap))
+		return;
+	expo__update(ag.expo, &snap, snap.wall_time);
+	snapshot__free(&snap);
+}
+
 static void loop(void)
 {
 	double next_eval = clock__mono_s() + 1;
@@ -350,6 +384,7 @@ int cmd_agent(int argc, char **argv)
 	int err;
 
 	starve__default_opts(&env.starve);
+	prom__default_buckets(&env.buckets);
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	env.http.listen = env.listen;
@@ -359,10 +394,18 @@ int cmd_agent(int argc, char **argv)
 		return 1;
 	cli__signals();
 	ag.started = clock__mono_s();
+	ag.expo = expo__new(&(struct expo_opts){ .per_process = env.per_process,
+						 .max_functions = (unsigned int)env.max_functions,
+						 .linger_s = env.per_process ? 0 : EXPO_LINGER_S });
+	if (!ag.expo) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
 	ag.disc = discover__new(ag.tracer, &(struct discover_opts){
 		.include = env.include, .ninclude = env.ninclude,
 		.exclude = env.exclude, .nexclude = env.nexclude,
-		.pids = cli_tracing.pids, .npids = cli_tracing.npids, .verbose = cli_tracing.verbose });
+		.pids = cli_tracing.pids, .npids = cli_tracing.npids,
+		.verbose = cli_tracing.verbose, .before_remove = fold_exits });
 	if (!ag.disc) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -384,6 +427,7 @@ cleanup:
 	ag.tracer = NULL;
 	pthread_mutex_unlock(&ag.lock);
 	free(ag.memo);
+	expo__free(ag.expo);
 	free((char *)env.http.basic_pass);
 	return err ? 1 : 0;
 }

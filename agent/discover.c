@@ -197,6 +197,13 @@ void discover__poll(struct discover *d)
 	/* the exited first: a new process may have their PID already (reuse) */
 	tg = tracer__targets(d->t, &n);
 	if (!d->opts.keep_exited) {
+		for (size_t i = 0; d->opts.before_remove && i < n; i++) {
+			if (tg[i].exited) {
+				d->opts.before_remove(d->opts.ctx);
+				tg = tracer__targets(d->t, &n);
+				break;
+			}
+		}
 		for (size_t i = n; i-- > 0;)
 			if (tg[i].exited)
 				tracer__remove(d->t, tg[i].pid);

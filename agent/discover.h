@@ -20,6 +20,9 @@ struct discover_opts {
 	const char *exe;   /* only processes running this file (same inode); NULL: any */
 	bool keep_exited;  /* leave exited processes in the tracer (a final report wants them) */
 	bool verbose;      /* log every attach and every refusal */
+	/* called once before exited processes are removed, while their final data is there */
+	void (*before_remove)(void *ctx);
+	void *ctx;
 };
 
 /*
@@ -36,8 +39,8 @@ void discover__scan(struct discover *d);
 
 /*
  * Drains the tracer's events: traces wanted processes that exec'd, and
- * removes processes that exited (their data is gone afterwards) unless
- * keep_exited was asked for.
+ * removes processes that exited (their data is gone afterwards; before_remove
+ * is called first) unless keep_exited was asked for.
  */
 void discover__poll(struct discover *d);
 

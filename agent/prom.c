@@ -5,6 +5,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include "expo.h"
 #include "hist.h"
 #include "prom.h"
 
@@ -17,15 +18,18 @@ struct family {
 	const char *help;
 };
 
-/* Functions of one process as exported: kept ones, then "other" holding the folded rest. */
-struct fview {
+/* A process as exported: its {pid,exe} label set, rendered once. */
+struct pview {
 	const struct proc_snap *p;
-	const struct func_snap **funcs;
-	char *set; /* the process label set, rendered once */
-	char **fsets; /* per kept function: set plus function="name" */
-	size_t n;
-	size_t folded; /* by stats and by our cap */
-	struct func_snap other;
+	char *set;
+};
+
+/* A group of functions as exported: its label set and each kept function's. */
+struct gview {
+	const struct expo_group *g;
+	char *set;
+	char **fsets; /* per function of g: set plus function="name" (kept ones only) */
+	char *other_set;
 };
 
 enum proc_metric {
@@ -42,7 +46,6 @@ enum proc_metric {
 	PM_MAX_THREADS,
 	PM_STATE,
 	PM_PROBE_COST,
-	PM_FOLDED,
 	PM_EXACT_CALLS,
 	PM_SAMPLING,
 	PM_OVERHEAD,
@@ -82,8 +85,6 @@ static const struct family proc_families[PM__MAX] = {
 			  "Share of the time the probes were on (1: every call traced)." },
 	[PM_OVERHEAD] = { "cgoscope_process_probe_overhead_cores", "gauge",
 			  "Estimated CPU the probes cost the process, in cores." },
-	[PM_FOLDED] = { "cgoscope_process_functions_folded", "gauge",
-			"C functions folded into function=\"other\" by the cardinality cap." },
 };
 
 enum func_metric {
@@ -104,6 +105,16 @@ static const struct family func_families[FM__MAX] = {
 			  "Calls of the C function in progress now." },
 };
 
+static const struct family proc_info = {
+	"cgoscope_process_info", "gauge",
+	"A traced process: its descriptive labels, once; always 1. Join on pid."
+};
+static const struct family group_procs = { "cgoscope_executable_processes", "gauge",
+					   "Traced processes of the executable now." };
+static const struct family group_folded = {
+	"cgoscope_functions_folded", "gauge",
+	"C functions folded into function=\"other\" by the cardinality cap (--max-functions)."
+};
 static const struct family build_info = { "cgoscope_build_info", "gauge",
 					  "Version of cgoscope; always 1." };
 static const struct family procs_traced = { "cgoscope_processes_traced", "gauge",
@@ -216,21 +227,6 @@ static char *labelset_new(const char *base, const char *const (*pairs)[2], size_
 	return fclose(f) ? NULL : text;
 }
 
-/* The process labels {pid,comm,exe,go_version[,container_id]} as a label set. */
-static char *proc_labelset_new(const struct proc_snap *p)
-{
-	char pid[NUM_LEN];
-	const char *const pairs[][2] = {
-		{ "pid", fmt_u64(pid, p->pid) },
-		{ "comm", p->comm },
-		{ "exe", p->exe },
-		{ "go_version", p->go_version },
-		{ "container_id", p->container_id },
-	};
-
-	return labelset_new(NULL, pairs, p->container_id[0] ? 5 : 4);
-}
-
 /*
  * One sample: name suffix{set,key="val"} value. set is a pre-rendered label
  * set (NULL or "" for none); val is escaped here; key NULL adds no pair.
@@ -284,10 +280,8 @@ static void put_agent(FILE *f, const struct snapshot *snap, const struct prom_op
 }
 
 /* Value of a per-process metric. */
-static double proc_value(const struct fview *v, enum proc_metric m)
+static double proc_value(const struct proc_snap *p, enum proc_metric m)
 {
-	const struct proc_snap *p = v->p;
-
 	switch (m) {
 	case PM_INFLIGHT:
 		return (double)p->inflight;
@@ -321,14 +315,12 @@ static double proc_value(const struct fview *v, enum proc_metric m)
 		return p->verdict;
 	case PM_PROBE_COST:
 		return p->probe_cost_ns / 1e9;
-	case PM_FOLDED:
-		return (double)v->folded;
 	default:
 		return NAN;
 	}
 }
 
-static void put_proc_family(FILE *f, const struct fview *views, size_t n, enum proc_metric m)
+static void put_proc_family(FILE *f, const struct pview *views, size_t n, enum proc_metric m)
 {
 	const struct family *fam = &proc_families[m];
 	char num[NUM_LEN];
@@ -336,7 +328,7 @@ static void put_proc_family(FILE *f, const struct fview *views, size_t n, enum p
 
 	put_family(f, fam);
 	for (i = 0; i < n; i++) {
-		double v = proc_value(&views[i], m);
+		double v = proc_value(views[i].p, m);
 
 		if (isnan(v))
 			continue; /* unknown: no series */
@@ -344,203 +336,299 @@ static void put_proc_family(FILE *f, const struct fview *views, size_t n, enum p
 	}
 }
 
+/* cgoscope_process_info: the labels that describe a process, on one series each. */
+static void put_proc_info(FILE *f, const struct snapshot *snap)
+{
+	char pid[NUM_LEN];
+	size_t i;
+
+	put_family(f, &proc_info);
+	for (i = 0; i < snap->nprocs; i++) {
+		const struct proc_snap *p = &snap->procs[i];
+		int n = 0;
+
+		fputs(proc_info.name, f);
+		fputc('{', f);
+		put_label(f, &n, "pid", fmt_u64(pid, p->pid));
+		put_label(f, &n, "exe", p->exe);
+		put_label(f, &n, "comm", p->comm);
+		put_label(f, &n, "go_version", p->go_version);
+		if (p->container_id[0])
+			put_label(f, &n, "container_id", p->container_id);
+		fputs("} 1\n", f);
+	}
+}
+
+void prom__default_buckets(struct prom_buckets *b)
+{
+	unsigned int slot;
+
+	b->n = 0;
+	for (slot = 7; slot <= 35; slot += 2) /* le 2^8 .. 2^36 ns */
+		b->slot[b->n++] = (unsigned char)slot;
+}
+
+int prom__parse_buckets(const char *list, struct prom_buckets *b)
+{
+	const char *s = list;
+	char *end;
+
+	b->n = 0;
+	for (;;) {
+		double v = strtod(s, &end), ns;
+		unsigned int slot = 0;
+
+		if (end == s || !(v > 0))
+			return -EINVAL;
+		ns = v * 1e9;
+		while (slot < PROM_MAX_BUCKETS && (double)hist__upper_ns(slot) < ns)
+			slot++;
+		if (slot == PROM_MAX_BUCKETS || (b->n && slot < b->slot[b->n - 1]))
+			return -EINVAL;
+		if (!b->n || slot != b->slot[b->n - 1])
+			b->slot[b->n++] = (unsigned char)slot;
+		if (*end == '\0')
+			return 0;
+		if (*end != ',')
+			return -EINVAL;
+		s = end + 1;
+	}
+}
+
 /* The text of every finite bucket bound, in seconds, formatted once per render. */
 struct le_table {
-	char le[CGOSCOPE_NBUCKETS - 1][NUM_LEN];
+	const struct prom_buckets *b;
+	char le[PROM_MAX_BUCKETS][NUM_LEN];
 };
 
-static void le_table_init(struct le_table *t)
+static void le_table_init(struct le_table *t, const struct prom_buckets *b)
 {
 	unsigned int i;
 	char buf[NUM_LEN];
 
-	for (i = 0; i < CGOSCOPE_NBUCKETS - 1; i++)
-		snprintf(t->le[i], NUM_LEN, "%s", fmt_double(buf, (double)hist__upper_ns(i) / 1e9));
+	t->b = b;
+	for (i = 0; i < b->n; i++)
+		snprintf(t->le[i], NUM_LEN, "%s",
+			 fmt_double(buf, (double)hist__upper_ns(b->slot[i]) / 1e9));
 }
 
 /*
- * Cumulative buckets for every slot but the last, whose values are capped
- * into it and so have no finite upper bound: they are counted by +Inf only.
+ * Cumulative buckets at the chosen bounds; the calls above the last bound,
+ * and those of the top slot (capped, without a finite bound), by +Inf only.
  */
 static void put_histogram(FILE *f, const char *name, const char *set, const struct le_table *t,
-			  const struct func_snap *fn)
+			  const struct topn_ctr *c)
 {
-	__u64 cum = 0, count = hist__count(fn->buckets);
+	__u64 cum = 0, count = hist__count(c->buckets);
 	char num[NUM_LEN];
-	unsigned int i;
+	unsigned int i, slot = 0;
 
-	if (fn->traced_calls > count)
-		count = fn->traced_calls;
-	for (i = 0; i < CGOSCOPE_NBUCKETS - 1; i++) {
-		cum += fn->buckets[i];
+	if (c->count > count)
+		count = c->count;
+	for (i = 0; i < t->b->n; i++) {
+		for (; slot <= t->b->slot[i]; slot++)
+			cum += c->buckets[slot];
 		put_sample(f, name, "_bucket", set, "le", t->le[i], fmt_u64(num, cum));
 	}
 	put_sample(f, name, "_bucket", set, "le", "+Inf", fmt_u64(num, count));
-	put_sample(f, name, "_sum", set, NULL, NULL, fmt_double(num, (double)fn->traced_ns / 1e9));
+	put_sample(f, name, "_sum", set, NULL, NULL, fmt_double(num, (double)c->sum_ns / 1e9));
 	put_sample(f, name, "_count", set, NULL, NULL, fmt_u64(num, count));
 }
 
-static void put_func_family(FILE *f, const struct fview *views, size_t n, enum func_metric m,
-			    const struct le_table *t)
+/* One function series (or "other") of metric m. */
+static void put_func(FILE *f, enum func_metric m, const char *set, const struct le_table *t,
+		     const struct topn_ctr *c, __u32 inflight)
 {
 	const char *name = func_families[m].name;
 	char num[NUM_LEN];
+
+	if (m == FM_CALLS)
+		put_sample(f, name, "", set, NULL, NULL, fmt_u64(num, c->calls));
+	else if (m == FM_DURATION)
+		put_histogram(f, name, set, t, c);
+	else
+		put_sample(f, name, "", set, NULL, NULL, fmt_u64(num, inflight));
+}
+
+static void put_func_family(FILE *f, const struct gview *views, size_t n, enum func_metric m,
+			    const struct le_table *t)
+{
+	struct topn_ctr c;
 	size_t i, j;
 
 	put_family(f, &func_families[m]);
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < views[i].n; j++) {
-			const struct func_snap *fn = views[i].funcs[j];
-			const char *set = views[i].fsets[j];
+		const struct expo_group *g = views[i].g;
 
-			if (m == FM_CALLS)
-				put_sample(f, name, "", set, NULL, NULL, fmt_u64(num, fn->calls));
-			else if (m == FM_DURATION)
-				put_histogram(f, name, set, t, fn);
-			else
-				put_sample(f, name, "", set, NULL, NULL,
-					   fmt_u64(num, fn->inflight));
+		for (j = 0; j < g->nfuncs; j++) {
+			if (!g->top[j].kept)
+				continue;
+			topn__series(&g->top[j], &c);
+			put_func(f, m, views[i].fsets[j], t, &c, g->funcs[j].inflight);
 		}
+		if (g->has_other)
+			put_func(f, m, views[i].other_set, t, &g->other, g->other_inflight);
 	}
 }
 
-static void fold_into(struct func_snap *other, const struct func_snap *f)
+static void put_group_families(FILE *f, const struct gview *views, size_t n)
 {
-	unsigned int i;
-
-	other->calls += f->calls;
-	other->total_ns += f->total_ns;
-	other->traced_calls += f->traced_calls;
-	other->traced_ns += f->traced_ns;
-	other->estimated |= f->estimated;
-	other->inflight += f->inflight;
-	if (f->max_ns > other->max_ns)
-		other->max_ns = f->max_ns;
-	for (i = 0; i < CGOSCOPE_NBUCKETS; i++)
-		other->buckets[i] += f->buckets[i];
-}
-
-/* Renders the label set of every kept function of v. */
-static int view_sets(struct fview *v)
-{
+	char num[NUM_LEN];
 	size_t i;
 
-	for (i = 0; i < v->n; i++) {
-		const char *const pairs[][2] = { { "function", v->funcs[i]->name } };
+	put_family(f, &group_procs);
+	for (i = 0; i < n; i++)
+		put_sample(f, group_procs.name, "", views[i].set, NULL, NULL,
+			   fmt_u64(num, views[i].g->nprocs));
+	put_family(f, &group_folded);
+	for (i = 0; i < n; i++)
+		put_sample(f, group_folded.name, "", views[i].set, NULL, NULL,
+			   fmt_u64(num, views[i].g->nother + views[i].g->stats_folded));
+}
 
+/* {pid,exe} of a process, or of a group ({exe} when pid is 0). */
+static char *pid_exe_set_new(__u32 pid, const char *exe)
+{
+	char num[NUM_LEN];
+	const char *const pairs[][2] = { { "pid", fmt_u64(num, pid) }, { "exe", exe } };
+
+	return pid ? labelset_new(NULL, pairs, 2) : labelset_new(NULL, pairs + 1, 1);
+}
+
+static int gview_build(struct gview *v, const struct expo_group *g)
+{
+	const char *const other[][2] = { { "function", OTHER } };
+	size_t i;
+
+	v->g = g;
+	v->set = pid_exe_set_new(g->pid, g->exe);
+	v->fsets = calloc(g->nfuncs + 1, sizeof(*v->fsets));
+	if (!v->set || !v->fsets)
+		return -ENOMEM;
+	for (i = 0; i < g->nfuncs; i++) {
+		const char *const pairs[][2] = { { "function", g->funcs[i].name } };
+
+		if (!g->top[i].kept)
+			continue;
 		v->fsets[i] = labelset_new(v->set, pairs, 1);
 		if (!v->fsets[i])
 			return -ENOMEM;
 	}
-	return 0;
+	v->other_set = labelset_new(v->set, other, 1);
+	return v->other_set ? 0 : -ENOMEM;
 }
 
-/*
- * Applies the cap: keeps the first max-1 functions (the snapshot is sorted by
- * total time) and folds the rest, and any "other" the stats module made, into v->other.
- */
-static int view_build(struct fview *v, const struct proc_snap *p, unsigned int max)
-{
-	size_t i;
+struct views {
+	struct pview *procs;
+	size_t nprocs;
+	struct gview *groups;
+	size_t ngroups;
+};
 
-	v->p = p;
-	v->folded = p->folded;
-	v->funcs = calloc(p->nfuncs + 1, sizeof(*v->funcs));
-	v->fsets = calloc(p->nfuncs + 1, sizeof(*v->fsets));
-	v->set = proc_labelset_new(p);
-	if (!v->funcs || !v->fsets || !v->set)
-		return -ENOMEM;
-	if (!max || p->nfuncs <= max) {
-		for (i = 0; i < p->nfuncs; i++)
-			v->funcs[v->n++] = &p->funcs[i];
-		return view_sets(v);
-	}
-	snprintf(v->other.name, sizeof(v->other.name), OTHER);
-	for (i = 0; i < p->nfuncs; i++) {
-		const struct func_snap *fn = &p->funcs[i];
-		bool is_other = !strcmp(fn->name, OTHER);
-
-		if (v->n < max - 1 && !is_other) {
-			v->funcs[v->n++] = fn;
-			continue;
-		}
-		fold_into(&v->other, fn);
-		if (!is_other)
-			v->folded++;
-	}
-	v->funcs[v->n++] = &v->other;
-	return view_sets(v);
-}
-
-static void views_free(struct fview *views, size_t n)
+static void views_free(struct views *v)
 {
 	size_t i, j;
 
-	for (i = 0; views && i < n; i++) {
-		for (j = 0; views[i].fsets && j < views[i].n; j++)
-			free(views[i].fsets[j]);
-		free(views[i].fsets);
-		free(views[i].set);
-		free(views[i].funcs);
+	for (i = 0; v->procs && i < v->nprocs; i++)
+		free(v->procs[i].set);
+	for (i = 0; v->groups && i < v->ngroups; i++) {
+		for (j = 0; v->groups[i].fsets && j < v->groups[i].g->nfuncs; j++)
+			free(v->groups[i].fsets[j]);
+		free(v->groups[i].fsets);
+		free(v->groups[i].set);
+		free(v->groups[i].other_set);
 	}
-	free(views);
+	free(v->procs);
+	free(v->groups);
 }
 
-static struct fview *views_build(const struct snapshot *snap, unsigned int max)
+static int views_build(struct views *v, const struct snapshot *snap, const struct expo *e)
 {
-	struct fview *views = calloc(snap->nprocs + 1, sizeof(*views));
+	struct expo_group *const *groups = expo__groups(e, &v->ngroups);
 	size_t i;
 
-	for (i = 0; views && i < snap->nprocs; i++) {
-		if (view_build(&views[i], &snap->procs[i], max)) {
-			views_free(views, i + 1);
-			return NULL;
-		}
+	v->nprocs = snap->nprocs;
+	v->procs = calloc(snap->nprocs + 1, sizeof(*v->procs));
+	v->groups = calloc(v->ngroups + 1, sizeof(*v->groups));
+	if (!v->procs || !v->groups)
+		return -ENOMEM;
+	for (i = 0; i < snap->nprocs; i++) {
+		v->procs[i].p = &snap->procs[i];
+		v->procs[i].set = pid_exe_set_new(snap->procs[i].pid, snap->procs[i].exe);
+		if (!v->procs[i].set)
+			return -ENOMEM;
 	}
-	return views;
+	for (i = 0; i < v->ngroups; i++)
+		if (gview_build(&v->groups[i], groups[i]))
+			return -ENOMEM;
+	return 0;
 }
 
 static void put_all(FILE *f, const struct snapshot *snap, const struct prom_opts *opts,
-		    const struct fview *views)
+		    const struct views *v)
 {
+	struct prom_buckets defaults;
 	struct le_table t;
 	int m;
 
-	le_table_init(&t);
+	if (!opts->buckets)
+		prom__default_buckets(&defaults);
+	le_table_init(&t, opts->buckets ? opts->buckets : &defaults);
 	put_agent(f, snap, opts);
+	put_proc_info(f, snap);
 	for (m = 0; m < PM__MAX; m++)
-		put_proc_family(f, views, snap->nprocs, m);
+		put_proc_family(f, v->procs, v->nprocs, m);
+	put_group_families(f, v->groups, v->ngroups);
 	for (m = 0; m < FM__MAX; m++)
-		put_func_family(f, views, snap->nprocs, m, &t);
+		put_func_family(f, v->groups, v->ngroups, m, &t);
+}
+
+/* Renders with e brought up to date with snap. */
+static int render(const struct snapshot *snap, const struct prom_opts *opts, struct expo *e,
+		  char **text, size_t *len)
+{
+	struct views v = { 0 };
+	int err = expo__update(e, snap, snap->wall_time);
+	FILE *f;
+
+	if (!err)
+		err = views_build(&v, snap, e);
+	f = err ? NULL : open_memstream(text, len);
+	if (!f) {
+		views_free(&v);
+		return -ENOMEM;
+	}
+	__fsetlocking(f, FSETLOCKING_BYCALLER); /* one thread writes this stream */
+	put_all(f, snap, opts, &v);
+	if (ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	views_free(&v);
+	return err;
 }
 
 int prom__render(const struct snapshot *snap, const struct prom_opts *opts, char **text,
 		 size_t *len)
 {
 	static const struct prom_opts defaults = { 0 };
-	struct fview *views;
-	int err = 0;
-	FILE *f;
+	struct expo *e;
+	int err;
 
 	if (!snap || !text || !len)
 		return -EINVAL;
 	*text = NULL;
 	*len = 0;
-	views = views_build(snap, opts ? opts->max_functions : 0);
-	if (!views)
-		return -ENOMEM;
-	f = open_memstream(text, len);
-	if (!f) {
-		views_free(views, snap->nprocs);
-		return -ENOMEM;
-	}
-	__fsetlocking(f, FSETLOCKING_BYCALLER); /* one thread writes this stream */
-	put_all(f, snap, opts ? opts : &defaults, views);
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -ENOMEM;
-	views_free(views, snap->nprocs);
+	if (!opts)
+		opts = &defaults;
+	e = opts->expo;
+	if (!e)
+		e = expo__new(&(struct expo_opts){ .per_process = opts->per_process,
+						   .max_functions = opts->max_functions,
+						   .linger_s = EXPO_LINGER_S }); /* exited: shown */
+	err = e ? render(snap, opts, e, text, len) : -ENOMEM;
+	if (e != opts->expo)
+		expo__free(e);
 	if (err) {
 		free(*text);
 		*text = NULL;

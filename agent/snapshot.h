@@ -118,6 +118,7 @@ struct threads_snap {
 struct proc_snap {
 	__u32 pid;
 	__u32 nspid; /* pid inside its pid namespace (== pid outside containers) */
+	__u64 start_time; /* clock ticks after boot: tells a reused PID apart (0 unknown) */
 	char comm[CGOSCOPE_COMM_LEN];
 	char exe[SNAP_PATH_LEN];
 	char go_version[32];     /* "go1.26.8" */

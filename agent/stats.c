@@ -110,6 +110,7 @@ static void fill_proc(struct tracer *t, struct target *tg, struct proc_snap *ps)
 	memset(ps, 0, sizeof(*ps));
 	ps->pid = tg->pid;
 	ps->nspid = tg->nspid;
+	ps->start_time = tg->start_time;
 	memcpy(ps->comm, tg->comm, sizeof(ps->comm));
 	snprintf(ps->exe, sizeof(ps->exe), "%s", tg->exe);
 	snprintf(ps->container_id, sizeof(ps->container_id), "%s", tg->container_id);

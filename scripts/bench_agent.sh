@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench_agent.sh - the agent's own cost: CPU, RSS and /metrics scrapes with N traced processes
 # (tests/go/manyfuncs: 20 C functions, 100 cgo calls/s each), then the render-time
-# micro-benchmark (.output/bench/prom_bench, no BPF).
+# micro-benchmark (.output/bench/prom_bench, no BPF). Series, gzip and a real Prometheus's
+# scrape time at 50x20 and 200x50: scripts/bench_expo.sh.
 #
 #   PROCS=50 IDLE_SECONDS=20 SECONDS_SCRAPED=60 RENDER_ITERATIONS=100 scripts/bench_agent.sh
 #
@@ -10,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$PWD/.output
+# shellcheck source=bench_lib.sh
+. scripts/bench_lib.sh
 procs=${PROCS:-50}
 idle=${IDLE_SECONDS:-20}
 scraped=${SECONDS_SCRAPED:-60}
@@ -45,26 +48,9 @@ for _ in $(seq "$procs"); do
 	pids+=($!)
 done
 
-"$out/cgoscope" agent --web.listen-address=127.0.0.1:0 --include "$dir/*" >"$dir/agent.out" 2>"$dir/agent.err" &
-agent=$!
 t_start=$(now)
-port=""
-for _ in $(seq 300); do
-	port=$(grep -o '(port [0-9]*)' "$dir/agent.err" 2>/dev/null | grep -o '[0-9]*' || true)
-	[ -n "$port" ] && break
-	kill -0 "$agent" 2>/dev/null || { cat "$dir/agent.err" >&2; exit 1; }
-	sleep 0.1
-done
-[ -n "$port" ] || { echo "bench_agent: the agent did not start" >&2; cat "$dir/agent.err" >&2; exit 1; }
-url=http://127.0.0.1:$port/metrics
-
-traced=0
-for _ in $(seq 600); do
-	traced=$(curl -sf "$url" | awk '$1 == "cgoscope_processes_traced" {print $2}' || true)
-	[ "${traced:-0}" -ge "$procs" ] && break
-	sleep 0.1
-done
-[ "${traced:-0}" -ge "$procs" ] || { echo "bench_agent: only ${traced:-0} of $procs processes traced" >&2; exit 1; }
+agent_start "$dir" --include "$dir/*"
+agent_wait_traced "$procs"
 t_traced=$(now)
 sleep 3 # every process has made calls of all its functions
 
@@ -124,4 +110,6 @@ printf '  %-24s %10s %10s %10s\n' "payload (bytes)" "$bmin" "$bmed" "$bmax"
 printf '  %-24s %10s %10s %10s   (%s families)\n' "samples (lines)" "$smin" "$smed" "$smax" "$fams"
 
 echo
+# one executable, as the workload above; then 50 executables, the worst case of the by-exe series
+PROM_BENCH_NO_JSON=1 PROM_BENCH_EXES=1 "$out/bench/prom_bench" 50 20 "${RENDER_ITERATIONS:-100}"
 "$out/bench/prom_bench" 50 20 "${RENDER_ITERATIONS:-100}"

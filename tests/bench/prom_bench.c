@@ -5,6 +5,12 @@
  *
  *   prom_bench [PROCS [FUNCS [ITERATIONS]]]     (default 50 20 1000)
  *
+ * The processes run PROM_BENCH_EXES distinct executables (default PROCS: the worst case for
+ * the per-executable series, each process its own program); PROM_BENCH_PER_PROCESS=1 renders
+ * as --per-process; PROM_BENCH_NO_JSON=1 leaves out the JSON renders (whose millions of small
+ * allocations and frees otherwise make the next /metrics render pay glibc's malloc_consolidate).
+ * The exposition state persists across iterations, as in the agent.
+ *
  * With PROM_BENCH_DUMP=FILE in the environment the /metrics text is also written to FILE
  * (to compare renderers byte for byte).
  */
@@ -14,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "expo.h"
 #include "json.h"
 #include "prom.h"
 #include "snapshot.h"
@@ -41,7 +48,7 @@ static void fill_func(struct func_snap *f, size_t p, size_t i)
 	f->inflight = i % 3 == 0;
 }
 
-static int fill(struct snapshot *snap, size_t nprocs, size_t nfuncs)
+static int fill(struct snapshot *snap, size_t nprocs, size_t nfuncs, size_t nexes)
 {
 	memset(snap, 0, sizeof(*snap));
 	snap->wall_time = 1795000000.25;
@@ -67,7 +74,8 @@ static int fill(struct snapshot *snap, size_t nprocs, size_t nfuncs)
 		ps->pid = 100000 + (__u32)p;
 		ps->nspid = ps->pid;
 		snprintf(ps->comm, sizeof(ps->comm), "manyfuncs");
-		snprintf(ps->exe, sizeof(ps->exe), "/srv/app-%02zu/bin/manyfuncs", p);
+		ps->start_time = 1000 + p;
+		snprintf(ps->exe, sizeof(ps->exe), "/srv/app-%02zu/bin/manyfuncs", p % nexes);
 		snprintf(ps->go_version, sizeof(ps->go_version), "go1.26.8");
 		if (p % 2)
 			snprintf(ps->container_id, sizeof(ps->container_id), "%064zx", p);
@@ -85,6 +93,20 @@ static int fill(struct snapshot *snap, size_t nprocs, size_t nfuncs)
 		ps->verdict = VERDICT_OK;
 	}
 	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of the n values of v (sorts v). */
+static double median(double *v, long n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static int dump_text(const char *text, size_t len)
@@ -107,8 +129,13 @@ int main(int argc, char **argv)
 	size_t nprocs = argc > 1 ? strtoul(argv[1], NULL, 10) : 50;
 	size_t nfuncs = argc > 2 ? strtoul(argv[2], NULL, 10) : 20;
 	long iters = argc > 3 ? strtol(argv[3], NULL, 10) : 1000;
-	struct prom_opts po = { .scrape_duration_s = 0.002, .max_functions = 50 };
-	double prom_min = 1e9, prom_sum = 0, json_min = 1e9, json_sum = 0;
+	const char *exes_env = getenv("PROM_BENCH_EXES");
+	const char *pp_env = getenv("PROM_BENCH_PER_PROCESS");
+	size_t nexes = exes_env ? strtoul(exes_env, NULL, 10) : 0;
+	bool per_process = pp_env && !strcmp(pp_env, "1");
+	bool no_json = getenv("PROM_BENCH_NO_JSON") && !strcmp(getenv("PROM_BENCH_NO_JSON"), "1");
+	struct prom_opts po = { .scrape_duration_s = 0.002 };
+	double prom_min = 1e9, prom_sum = 0, json_min = 1e9, json_sum = 0, *prom_t;
 	size_t prom_len = 0, json_len = 0;
 	struct snapshot snap;
 
@@ -116,7 +143,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: prom_bench [PROCS [FUNCS [ITERATIONS]]]\n");
 		return 2;
 	}
-	if (fill(&snap, nprocs, nfuncs)) {
+	prom_t = calloc((size_t)iters, sizeof(*prom_t));
+	if (!prom_t)
+		return 1;
+	if (!nexes || nexes > nprocs)
+		nexes = nprocs;
+	po.expo = expo__new(&(struct expo_opts){ .per_process = per_process, .max_functions = 50,
+						 .linger_s = EXPO_LINGER_S });
+	if (!po.expo || fill(&snap, nprocs, nfuncs, nexes)) {
 		fprintf(stderr, "prom_bench: out of memory\n");
 		return 1;
 	}
@@ -134,6 +168,12 @@ int main(int argc, char **argv)
 		if (it == 0 && dump_text(text, prom_len))
 			return 1;
 		free(text);
+		prom_sum += prom_s;
+		prom_t[it] = prom_s;
+		if (prom_s < prom_min)
+			prom_min = prom_s;
+		if (no_json)
+			continue;
 		/* what /api/v1/processes does: json__snapshot() then json_dumps() */
 		t0 = now_s();
 		j = json__snapshot(&snap);
@@ -146,20 +186,21 @@ int main(int argc, char **argv)
 		json_len = strlen(doc);
 		free(doc);
 		json_decref(j);
-		prom_sum += prom_s;
 		json_sum += json_s;
-		if (prom_s < prom_min)
-			prom_min = prom_s;
 		if (json_s < json_min)
 			json_min = json_s;
 	}
-	printf("render time, synthetic snapshot of %zu processes x %zu functions, full histograms "
-	       "(%d buckets), %ld iterations\n", nprocs, nfuncs, CGOSCOPE_NBUCKETS, iters);
+	printf("render time, synthetic snapshot of %zu processes (%zu executables%s) x %zu "
+	       "functions, every log2 slot used, %ld iterations\n", nprocs, nexes,
+	       per_process ? ", --per-process" : "", nfuncs, iters);
 	printf("  %-36s %10s %10s %10s\n", "", "mean (ms)", "min (ms)", "bytes");
-	printf("  %-36s %10.3f %10.3f %10zu\n", "/metrics: prom__render", 1e3 * prom_sum / iters,
-	       1e3 * prom_min, prom_len);
-	printf("  %-36s %10.3f %10.3f %10zu\n", "/api/v1/processes: json__snapshot+dump",
-	       1e3 * json_sum / iters, 1e3 * json_min, json_len);
+	printf("  %-36s %10.3f %10.3f %10zu   (median %.3f ms)\n", "/metrics: prom__render",
+	       1e3 * prom_sum / iters, 1e3 * prom_min, prom_len, 1e3 * median(prom_t, iters));
+	if (!no_json)
+		printf("  %-36s %10.3f %10.3f %10zu\n", "/api/v1/processes: json__snapshot+dump",
+		       1e3 * json_sum / iters, 1e3 * json_min, json_len);
 	snapshot__free(&snap);
+	expo__free(po.expo);
+	free(prom_t);
 	return 0;
 }

@@ -58,10 +58,18 @@ type agentEvent struct {
 // startAgent starts `cgoscope agent` on 127.0.0.1, on a port the kernel
 // picks (port 0; the agent prints the one it got), with args, and waits until
 // it serves. Like the profile harness, it traces every call
-// (--overhead-budget=0) unless args set a budget: the tests compare exact
-// per-function counts. It is stopped at cleanup at the latest; its output is logged if
-// the test failed.
+// (--overhead-budget=0) unless args set a budget, and its function series
+// are per process (--per-process): the tests compare exact per-function
+// counts of one PID. It is stopped at cleanup at the latest; its output is
+// logged if the test failed.
 func startAgent(t *testing.T, args ...string) *Agent {
+	t.Helper()
+	return startAgentArgs(t, withFullTracing(append([]string{"--per-process"}, args...)))
+}
+
+// startAgentByExe is startAgent with the default exposition: function
+// series per executable ({exe,function}), summed over its processes.
+func startAgentByExe(t *testing.T, args ...string) *Agent {
 	t.Helper()
 	return startAgentArgs(t, withFullTracing(args))
 }
@@ -423,7 +431,23 @@ func (m metrics) pids() map[string]bool {
 // pidLabel is the label set selecting one process.
 func pidLabel(pid int) map[string]string { return map[string]string{"pid": itoa(pid)} }
 
-// funcLabel selects one C function of one process.
+// exeOf returns the exe label of pid's cgoscope_process_info (the key of its
+// function series by default), failing the test when there is none.
+func exeOf(t *testing.T, m metrics, pid int) string {
+	t.Helper()
+	s := m.find("cgoscope_process_info", pidLabel(pid))
+	if len(s) != 1 || s[0].Labels["exe"] == "" {
+		t.Fatalf("PID %d: %d cgoscope_process_info series, want one with an exe", pid, len(s))
+	}
+	return s[0].Labels["exe"]
+}
+
+// exeFuncLabel selects one C function of one executable.
+func exeFuncLabel(exe, fn string) map[string]string {
+	return map[string]string{"exe": exe, "function": fn}
+}
+
+// funcLabel selects one C function of one process (with --per-process).
 func funcLabel(pid int, fn string) map[string]string {
 	return map[string]string{"pid": itoa(pid), "function": fn}
 }

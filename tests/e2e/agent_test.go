@@ -150,14 +150,22 @@ func mustValue(t *testing.T, m metrics, name string, labels map[string]string) f
 // that every per-process metric is there.
 func checkProcessSeries(t *testing.T, m metrics, pid int, comm string) {
 	t.Helper()
+	info := m.find("cgoscope_process_info", pidLabel(pid))
+	if len(info) != 1 || info[0].Value != 1 {
+		t.Errorf("PID %d (%s): cgoscope_process_info %v, want one series of value 1", pid, comm, info)
+		return
+	}
+	l := info[0].Labels
+	if l["comm"] != comm || filepath.Base(l["exe"]) != comm || !strings.HasPrefix(l["go_version"], "go1.") {
+		t.Errorf("PID %d: info labels %v, want comm=%s, exe=.../%s, go_version=go1.*", pid, l, comm, comm)
+	}
 	s := m.find("cgoscope_process_threads", pidLabel(pid))
 	if len(s) != 1 {
 		t.Errorf("PID %d (%s): %d cgoscope_process_threads series, want 1", pid, comm, len(s))
 		return
 	}
-	l := s[0].Labels
-	if l["comm"] != comm || filepath.Base(l["exe"]) != comm || !strings.HasPrefix(l["go_version"], "go1.") {
-		t.Errorf("PID %d: labels %v, want comm=%s, exe=.../%s, go_version=go1.*", pid, l, comm, comm)
+	if got := s[0].Labels; len(got) != 2 || got["exe"] != l["exe"] {
+		t.Errorf("PID %d: cgoscope_process_threads labels %v, want {pid, exe} only", pid, got)
 	}
 	if n, err := procThreads(pid); err == nil && s[0].Value <= 0 {
 		t.Errorf("PID %d: cgoscope_process_threads %v (/proc: %d)", pid, s[0].Value, n)
@@ -167,7 +175,7 @@ func checkProcessSeries(t *testing.T, m metrics, pid int, comm string) {
 		"cgoscope_process_threads_peak", "cgoscope_process_threads_created_total",
 		"cgoscope_process_threads_created_by_c_total", "cgoscope_process_threads_exited_total",
 		"cgoscope_process_gomaxprocs", "cgoscope_process_max_threads", "cgoscope_process_starvation_state",
-		"cgoscope_process_probe_cost_seconds", "cgoscope_process_functions_folded"} {
+		"cgoscope_process_probe_cost_seconds", "cgoscope_functions_folded"} {
 		if len(m.find(name, pidLabel(pid))) != 1 {
 			t.Errorf("PID %d: want one series %s", pid, name)
 		}

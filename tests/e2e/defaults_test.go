@@ -275,11 +275,16 @@ func TestDefaultsAgent(t *testing.T) {
 	prof := a.Processes()
 	defaultRun{exact: []string{"cgs_sleep_20ms"}, hot: []string{"cgs_noop"}}.check(t, prof, prof.Process(t, w.Pid), run)
 
+	// Function series are per executable by default: this one runs once.
 	m, _ = a.Scrape()
-	if v := mustValue(t, m, "cgoscope_cgo_calls_total", funcLabel(w.Pid, "cgs_sleep_20ms")); v != 20 {
+	exe := exeOf(t, m, w.Pid)
+	if v := mustValue(t, m, "cgoscope_cgo_calls_total", exeFuncLabel(exe, "cgs_sleep_20ms")); v != 20 {
 		t.Errorf("/metrics: cgs_sleep_20ms %v calls, the workload made 20", v)
 	}
-	noop := mustValue(t, m, "cgoscope_cgo_calls_total", funcLabel(w.Pid, "cgs_noop"))
+	if len(m.find("cgoscope_cgo_calls_total", pidLabel(w.Pid))) != 0 {
+		t.Errorf("/metrics: function series carry pid without --per-process")
+	}
+	noop := mustValue(t, m, "cgoscope_cgo_calls_total", exeFuncLabel(exe, "cgs_noop"))
 	if n := float64(truth.Calls["cgs_noop"]); noop < n*(1-hotTolerance) || noop > n*(1+hotTolerance) {
 		t.Errorf("/metrics: cgs_noop %v calls, the workload made %.0f", noop, n)
 	}

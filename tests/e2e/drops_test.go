@@ -164,8 +164,8 @@ func TestDropsAgent(t *testing.T) {
 		checkDropsPresent(t, "/api/v1/processes", prof.Drops)
 		proc := prof.Process(t, w.Pid)
 		// cgs_noop, cgs_sleep_us, cgs_outer, cgs_inner, cgs_nest: with
-		// --max-functions 2 the one with most time stays, the rest is "other".
-		folded := mustValue(t, m, "cgoscope_process_functions_folded", pidLabel(w.Pid))
+		// --max-functions 2 the first to lead keeps its series, the rest is "other".
+		folded := mustValue(t, m, "cgoscope_functions_folded", pidLabel(w.Pid))
 		series := m.find("cgoscope_cgo_calls_total", pidLabel(w.Pid))
 		var sum float64
 		for _, s := range series {

@@ -273,15 +273,18 @@ func TestPrometheus(t *testing.T) {
 	requireRoot(t)
 	requireCommand(t, "prometheus", "Debian package prometheus; make deps installs it")
 	dir := privateWorkloads(t)
-	a := startAgent(t, "--include", dir+"/*")
+	a := startAgentByExe(t, "--include", dir+"/*")
 	prom := startPrometheus(t, a, nil)
 	waitUp(t, prom)
 
 	w, _ := startTraced(t, a, "cold", "cgoload", "-hot", "20000", "-sleep1ms", "10")
+	m, _ := a.Scrape()
+	exe := exeOf(t, m, w.Pid)
 	w.Start()
 	truth := w.WaitTruth(truthTimeout)
 	done := time.Now()
-	sel := fmt.Sprintf(`cgoscope_cgo_calls_total{job="cgoscope",pid="%d",function="cgs_noop"}`, w.Pid)
+	// Function series are per executable (the default); this one runs once.
+	sel := fmt.Sprintf(`cgoscope_cgo_calls_total{job="cgoscope",exe=%q,function="cgs_noop"}`, exe)
 	t0 := time.Now()
 	prom.waitScrapedSince(sel, done, 10*time.Second)
 	t.Logf("TRUTH -> a Prometheus sample scraped after it: %v", time.Since(t0).Round(time.Millisecond))
@@ -289,7 +292,7 @@ func TestPrometheus(t *testing.T) {
 	if want := float64(truth.Calls["cgs_noop"]); got != want {
 		t.Errorf("Prometheus: %s = %v, the workload made %v calls", sel, got, want)
 	}
-	if v, ok := prom.queryOne(fmt.Sprintf(`cgoscope_cgo_call_duration_seconds_count{pid="%d",function="cgs_sleep_us"}`, w.Pid)); !ok || v != float64(truth.Calls["cgs_sleep_us"]) {
+	if v, ok := prom.queryOne(fmt.Sprintf(`cgoscope_cgo_call_duration_seconds_count{exe=%q,function="cgs_sleep_us"}`, exe)); !ok || v != float64(truth.Calls["cgs_sleep_us"]) {
 		t.Errorf("Prometheus: cgs_sleep_us histogram count %v (present %v), want %d", v, ok, truth.Calls["cgs_sleep_us"])
 	}
 
@@ -311,6 +314,11 @@ func TestPrometheus(t *testing.T) {
 	}
 	if v, _ := prom.queryOne(`cgoscope_processes_traced{job="cgoscope"}`); v != 1 {
 		t.Errorf("Prometheus: cgoscope_processes_traced %v, want 1", v)
+	}
+	// The descriptive labels, joined from the info series as the alerts do.
+	join := fmt.Sprintf(`cgoscope_process_threads{pid="%d"} * on (job, instance, pid) group_left (comm) cgoscope_process_info`, w.Pid)
+	if v, ok := prom.queryOne(join); !ok || v != th {
+		t.Errorf("Prometheus: %s = %v (present %v), want the thread count %v", join, v, ok, th)
 	}
 	w.Stop()
 }
@@ -360,7 +368,7 @@ func TestPrometheusAlerts(t *testing.T) {
 		t.Fatalf("%s: for: %v; this test waits at most 2 minutes", crit.Name, crit.For)
 	}
 	dir := privateWorkloads(t)
-	a := startAgent(t, "--include", dir+"/*")
+	a := startAgentByExe(t, "--include", dir+"/*")
 	prom := startPrometheus(t, a, []string{rulesPath})
 	waitUp(t, prom)
 

@@ -42,7 +42,7 @@ jq -e . "$dash" >/dev/null || { echo "test_dashboard: $dash is not valid JSON" >
 [ "$(jq -r .uid "$dash")" = cgoscope-overview ] || problem "uid is not cgoscope-overview"
 jq -e '.templating.list[] | select(.name == "datasource" and .type == "datasource" and .query == "prometheus")' \
 	"$dash" >/dev/null || problem "no \$datasource variable of type prometheus"
-for v in job instance comm; do
+for v in job instance exe; do
 	jq -e --arg v "$v" '.templating.list[] | select(.name == $v and .type == "query")' "$dash" >/dev/null ||
 		problem "no \$$v query variable"
 done

@@ -1,4 +1,4 @@
-/* test_prom.c - unit tests of the Prometheus text writer: golden text, families, histograms, cap. */
+/* test_prom.c - unit tests of the Prometheus text writer: golden text, families, buckets, cap. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +14,9 @@
 #define GOLDEN "golden/prom_sample.txt"
 #define HISTOGRAM "cgoscope_cgo_call_duration_seconds"
 #define MAX_FAMILIES 64
+#define CGOLOAD "exe=\"/opt/app/cgoload\""
+#define AWKWARD "exe=\"/tmp/a\\\"b\\\\c\\n/app\"" /* as escaped in the text */
+#define NBUCKET_LINES 16 /* 15 finite bounds and +Inf */
 
 /* tests/unit/golden/... next to this file, or $CGOSCOPE_GOLDEN. */
 static char *golden_path(void)
@@ -126,7 +129,7 @@ static void test_families(void **state)
 				fail_msg("sample %s outside its family (current %s)", name, cur);
 		}
 	}
-	assert_int_equal(nseen, 27); /* 7 agent, 17 process, 3 function families */
+	assert_int_equal(nseen, 29); /* 7 agent, info, 16 process, 2 executable, 3 function */
 	free(text);
 }
 
@@ -151,12 +154,12 @@ static double value_of(const char *text, const char *prefix, const char *needle)
 	return -1;
 }
 
-/* True when line is a sample of name+suffix for function fn of pid. */
-static bool is_series(const char *line, const char *suffix, __u32 pid, const char *fn)
+/* True when line is a sample of name+suffix for function fn of the group labelled group. */
+static bool is_series(const char *line, const char *suffix, const char *group, const char *fn)
 {
-	char head[128], fsel[192];
+	char head[256], fsel[192];
 
-	snprintf(head, sizeof(head), HISTOGRAM "%s{pid=\"%u\",", suffix, pid);
+	snprintf(head, sizeof(head), HISTOGRAM "%s{%s,", suffix, group);
 	snprintf(fsel, sizeof(fsel), "function=\"%s\"", fn);
 	return !strncmp(line, head, strlen(head)) && strstr(line, fsel);
 }
@@ -167,11 +170,11 @@ static double line_value(const char *line)
 }
 
 /*
- * Checks the histogram of function fn of pid: cumulative, non-decreasing
+ * Checks the histogram of function fn of group: nb cumulative, non-decreasing
  * buckets ending in +Inf == _count == calls, and _sum == total_ns / 1e9 exactly.
  */
-static void check_histogram(const char *text, __u32 pid, const char *fn, __u64 calls,
-			    __u64 total_ns)
+static void check_histogram(const char *text, const char *group, const char *fn, __u64 calls,
+			    __u64 total_ns, int want_nb)
 {
 	char *copy = strdup(text), *save = NULL, *line;
 	double prev = 0, inf = -1, count = -1, sum = -1;
@@ -179,20 +182,20 @@ static void check_histogram(const char *text, __u32 pid, const char *fn, __u64 c
 
 	assert_non_null(copy);
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (is_series(line, "_bucket", pid, fn)) {
+		if (is_series(line, "_bucket", group, fn)) {
 			assert_true(line_value(line) >= prev);
 			prev = line_value(line);
 			if (strstr(line, ",le=\"+Inf\"} "))
 				inf = prev;
 			nb++;
-		} else if (is_series(line, "_count", pid, fn)) {
+		} else if (is_series(line, "_count", group, fn)) {
 			count = line_value(line);
-		} else if (is_series(line, "_sum", pid, fn)) {
+		} else if (is_series(line, "_sum", group, fn)) {
 			sum = line_value(line);
 		}
 	}
 	free(copy);
-	assert_int_equal(nb, CGOSCOPE_NBUCKETS);
+	assert_int_equal(nb, want_nb);
 	assert_true(inf == (double)calls);
 	assert_true(count == inf);
 	assert_true(sum == (double)total_ns / 1e9);
@@ -208,25 +211,56 @@ static void test_histograms(void **state)
 		for (j = 0; j < snap->procs[i].nfuncs; j++) {
 			const struct func_snap *f = &snap->procs[i].funcs[j];
 
-			check_histogram(text, snap->procs[i].pid, f->name, f->calls, f->total_ns);
+			check_histogram(text, i ? AWKWARD : CGOLOAD, f->name, f->calls, f->total_ns,
+					NBUCKET_LINES);
 		}
-	/* le is the upper bound of the slot: 600 calls in [1024, 2048) ns are under 2.048e-06 */
-	assert_true(value_of(text, HISTOGRAM "_bucket{pid=\"4242\"",
-			     "function=\"sqlite3_step\",le=\"2.048e-06\"") == 600);
-	assert_true(value_of(text, HISTOGRAM "_bucket{pid=\"4242\"",
+	/*
+	 * le is the upper bound of a slot: 600 calls in [1024, 2048) ns and 300 in
+	 * [2048, 4096) ns are under 4.096e-06, none under 1.024e-06.
+	 */
+	assert_true(value_of(text, HISTOGRAM "_bucket{" CGOLOAD,
+			     "function=\"sqlite3_step\",le=\"4.096e-06\"") == 900);
+	assert_true(value_of(text, HISTOGRAM "_bucket{" CGOLOAD,
 			     "function=\"sqlite3_step\",le=\"1.024e-06\"") == 0);
+	/* 1 ns and 10 ns: under the first bound, 256 ns */
+	assert_true(value_of(text, HISTOGRAM "_bucket{" CGOLOAD,
+			     "function=\"0x4a02c0\",le=\"2.56e-07\"") == 2);
+	/* 3 calls in [1.07 s, 2.15 s): under 4.294967296 s, not 1.073741824 s */
+	assert_true(value_of(text, HISTOGRAM "_bucket{" AWKWARD,
+			     "function=\"sleep\",le=\"1.073741824\"") == 0);
+	assert_true(value_of(text, HISTOGRAM "_bucket{" AWKWARD,
+			     "function=\"sleep\",le=\"4.294967296\"") == 3);
 	free(text);
+}
+
+static int count_of(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *s = strstr(text, needle); s; s = strstr(s + 1, needle))
+		n++;
+	return n;
 }
 
 static void test_labels(void **state)
 {
 	char *text = render(*state, 0);
 
-	/* escaping of backslash, quote and newline; container_id only when known */
-	assert_non_null(strstr(text, "{pid=\"777\",comm=\"a\\\"b\\\\c\\n\",exe=\"/tmp/a\\\"b\\\\c\\n/app\","
-				     "go_version=\"go1.19.8\",container_id=\"0123456789abcdef"));
-	assert_non_null(strstr(text, "{pid=\"4242\",comm=\"cgoload\",exe=\"/opt/app/cgoload\","
-				     "go_version=\"go1.22.1\"} "));
+	/* the descriptive labels once, on the info series; escaping; container_id when known */
+	assert_non_null(strstr(text, "cgoscope_process_info{pid=\"777\"," AWKWARD
+				     ",comm=\"a\\\"b\\\\c\\n\",go_version=\"go1.19.8\","
+				     "container_id=\"0123456789abcdef"));
+	assert_non_null(strstr(text, "cgoscope_process_info{pid=\"4242\"," CGOLOAD
+				     ",comm=\"cgoload\",go_version=\"go1.22.1\"} 1\n"));
+	/* everything else about a process: {pid,exe} only */
+	assert_null(strstr(text, "_calls{pid=\"4242\"," CGOLOAD ",comm"));
+	assert_non_null(strstr(text, "cgoscope_process_threads{pid=\"4242\"," CGOLOAD "} 12\n"));
+	assert_int_equal(count_of(text, "comm="), 2); /* one info series per process */
+	assert_int_equal(count_of(text, "go_version="), 2);
+	/* functions: by executable, without pid */
+	assert_non_null(strstr(text, "cgoscope_cgo_calls_total{" CGOLOAD
+				     ",function=\"sqlite3_step\"} 1000\n"));
+	assert_null(strstr(text, "cgoscope_cgo_calls_total{pid="));
 	/* unknown GOMAXPROCS: no series */
 	assert_non_null(strstr(text, "cgoscope_process_gomaxprocs{pid=\"4242\""));
 	assert_null(strstr(text, "cgoscope_process_gomaxprocs{pid=\"777\""));
@@ -236,6 +270,9 @@ static void test_labels(void **state)
 	assert_non_null(strstr(text, "cgoscope_build_info{version=\"0.1.0-test\"} 1\n"));
 	assert_non_null(strstr(text, "cgoscope_process_probe_cost_seconds{pid=\"4242\""));
 	assert_non_null(strstr(text, "} 1.30004e-05\n"));
+	/* the awkward process exited: its executable has no process left, its counts stay */
+	assert_non_null(strstr(text, "cgoscope_executable_processes{" AWKWARD "} 0\n"));
+	assert_non_null(strstr(text, "cgoscope_executable_processes{" CGOLOAD "} 1\n"));
 	assert_string_equal(PROM_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
 	free(text);
 }
@@ -243,24 +280,25 @@ static void test_labels(void **state)
 static void test_fold(void **state)
 {
 	char *text = render(*state, 2);
-	const char *calls = "cgoscope_cgo_calls_total{pid=\"4242\"";
+	const char *calls = "cgoscope_cgo_calls_total{" CGOLOAD;
 
 	assert_non_null(strstr(text, "function=\"getaddrinfo\""));
 	assert_null(strstr(text, "function=\"sqlite3_step\""));
 	assert_null(strstr(text, "function=\"0x4a02c0\""));
 	assert_true(value_of(text, calls, "function=\"other\"") == 1002);
 	assert_true(value_of(text, calls, "function=\"getaddrinfo\"") == 5);
-	assert_true(value_of(text, "cgoscope_process_functions_folded{pid=\"4242\"", "") == 2);
-	assert_true(value_of(text, "cgoscope_process_functions_folded{pid=\"777\"", "") == 0);
-	assert_true(value_of(text, "cgoscope_cgo_inflight_calls{pid=\"4242\"",
+	assert_true(value_of(text, "cgoscope_functions_folded{" CGOLOAD, "") == 2);
+	assert_true(value_of(text, "cgoscope_functions_folded{" AWKWARD, "") == 0);
+	assert_true(value_of(text, "cgoscope_cgo_inflight_calls{" CGOLOAD,
 			     "function=\"other\"") == 1);
-	check_histogram(text, 4242, "other", 1002, 3800011);
-	/* slot 0 of 0x4a02c0, then + slot 10 of sqlite3_step */
-	assert_true(value_of(text, HISTOGRAM "_bucket{pid=\"4242\"",
-			     "function=\"other\",le=\"2e-09\"") == 1);
-	assert_true(value_of(text, HISTOGRAM "_bucket{pid=\"4242\"",
-			     "function=\"other\",le=\"2.048e-06\"") == 602);
-	check_histogram(text, 777, "sleep", 3, 4500000000ULL);
+	check_histogram(text, CGOLOAD, "other", 1002, 3800011, NBUCKET_LINES);
+	/* slot 0 and 3 of 0x4a02c0, then + slots 10 and 11 of sqlite3_step */
+	assert_true(value_of(text, HISTOGRAM "_bucket{" CGOLOAD,
+			     "function=\"other\",le=\"2.56e-07\"") == 2);
+	assert_true(value_of(text, HISTOGRAM "_bucket{" CGOLOAD,
+			     "function=\"other\",le=\"4.096e-06\"") == 902);
+	check_histogram(text, AWKWARD, "sleep", 3, 4500000000ULL, NBUCKET_LINES);
+	assert_null(strstr(text, AWKWARD ",function=\"other\""));
 	free(text);
 }
 
@@ -275,22 +313,79 @@ static void test_fold_existing_other(void **state)
 	strcpy(p->funcs[2].name, "other");
 	p->folded = 5;
 	text = render(snap, 2);
-	for (s = strstr(text, "cgoscope_cgo_calls_total{pid=\"4242\""); s;
-	     s = strstr(s + 1, "cgoscope_cgo_calls_total{pid=\"4242\""))
+	for (s = strstr(text, "cgoscope_cgo_calls_total{" CGOLOAD); s;
+	     s = strstr(s + 1, "cgoscope_cgo_calls_total{" CGOLOAD))
 		n += strstr(s, "function=\"other\"") < strchr(s, '\n');
 	assert_int_equal(n, 1);
-	assert_true(value_of(text, "cgoscope_cgo_calls_total{pid=\"4242\"",
+	assert_true(value_of(text, "cgoscope_cgo_calls_total{" CGOLOAD,
 			     "function=\"other\"") == 1002);
-	assert_true(value_of(text, "cgoscope_process_functions_folded{pid=\"4242\"", "") == 6);
+	assert_true(value_of(text, "cgoscope_functions_folded{" CGOLOAD, "") == 6);
 	free(text);
-	/* a cap of 1: everything is "other" */
+	/* a cap of 1: everything is "other", even a lone function */
 	text = render(snap, 1);
-	assert_true(value_of(text, "cgoscope_cgo_calls_total{pid=\"4242\"",
+	assert_true(value_of(text, "cgoscope_cgo_calls_total{" CGOLOAD,
 			     "function=\"other\"") == 1007);
 	assert_null(strstr(text, "function=\"getaddrinfo\""));
-	/* pid 777 has one function: within the cap */
-	assert_true(value_of(text, "cgoscope_process_functions_folded{pid=\"777\"", "") == 0);
-	assert_non_null(strstr(text, "function=\"sleep\""));
+	assert_true(value_of(text, "cgoscope_cgo_calls_total{" AWKWARD,
+			     "function=\"other\"") == 3);
+	assert_true(value_of(text, "cgoscope_functions_folded{" AWKWARD, "") == 1);
+	free(text);
+}
+
+static void test_per_process(void **state)
+{
+	struct prom_opts opts = sample_snapshot__prom_opts();
+	char *text = NULL;
+	size_t len = 0;
+
+	opts.per_process = true;
+	assert_int_equal(prom__render(*state, &opts, &text, &len), 0);
+	assert_non_null(strstr(text, "cgoscope_cgo_calls_total{pid=\"4242\"," CGOLOAD
+				     ",function=\"sqlite3_step\"} 1000\n"));
+	assert_non_null(strstr(text, "cgoscope_executable_processes{pid=\"4242\"," CGOLOAD
+				     "} 1\n"));
+	check_histogram(text, "pid=\"777\"," AWKWARD, "sleep", 3, 4500000000ULL, NBUCKET_LINES);
+	free(text);
+}
+
+static void test_buckets(void **state)
+{
+	struct prom_opts opts = sample_snapshot__prom_opts();
+	struct prom_buckets b;
+	char *text = NULL;
+	size_t len = 0;
+
+	/* rounded up to powers of two ns: 1024 ns (slot 9), 2^20 ns, 2^30 ns */
+	assert_int_equal(prom__parse_buckets("1e-6,0.001,1", &b), 0);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(b.slot[0], 9);
+	assert_int_equal(b.slot[1], 19);
+	assert_int_equal(b.slot[2], 29);
+	assert_int_equal(hist__upper_ns(b.slot[0]), 1024);
+	/* 1 ns and 1.5 ns both round to 2 ns: one bound */
+	assert_int_equal(prom__parse_buckets("1e-9,1.5e-9", &b), 0);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.slot[0], 0);
+	assert_int_equal(prom__parse_buckets("", &b), -EINVAL);
+	assert_int_equal(prom__parse_buckets("0", &b), -EINVAL);
+	assert_int_equal(prom__parse_buckets("1,0.5", &b), -EINVAL);
+	assert_int_equal(prom__parse_buckets("1,", &b), -EINVAL);
+	assert_int_equal(prom__parse_buckets("1;2", &b), -EINVAL);
+	assert_int_equal(prom__parse_buckets("1000", &b), -EINVAL); /* above 2^39 ns */
+	assert_int_equal(prom__parse_buckets("549", &b), 0);         /* 2^39 ns = 549.76 s */
+	prom__default_buckets(&b);
+	assert_int_equal(b.n, 15);
+	assert_int_equal(hist__upper_ns(b.slot[0]), 256);
+	assert_int_equal(hist__upper_ns(b.slot[14]), 1ULL << 36);
+
+	assert_int_equal(prom__parse_buckets("1e-6,0.001,1", &b), 0);
+	opts.buckets = &b;
+	assert_int_equal(prom__render(*state, &opts, &text, &len), 0);
+	check_histogram(text, CGOLOAD, "sqlite3_step", 1000, 3800000, 4);
+	assert_true(value_of(text, HISTOGRAM "_bucket{" CGOLOAD,
+			     "function=\"sqlite3_step\",le=\"1.024e-06\"") == 0);
+	assert_true(value_of(text, HISTOGRAM "_bucket{" CGOLOAD,
+			     "function=\"sqlite3_step\",le=\"0.001048576\"") == 1000);
 	free(text);
 }
 
@@ -316,6 +411,8 @@ int main(void)
 		SAMPLE_TEST(test_labels),
 		SAMPLE_TEST(test_fold),
 		SAMPLE_TEST(test_fold_existing_other),
+		SAMPLE_TEST(test_per_process),
+		SAMPLE_TEST(test_buckets),
 		SAMPLE_TEST(test_errors),
 	};
 
