@@ -151,14 +151,19 @@ func TestAgentLifecycle(t *testing.T) {
 		// at the attach are the only difference).
 		lbl := funcLabel(calm.Pid, "cgs_calm_work")
 		m1, _ := a.Scrape()
-		time.Sleep(500 * time.Millisecond)
-		m2, _ := a.Scrape()
 		c1, _ := m1.value("cgoscope_cgo_calls_total", lbl)
-		c2, ok := m2.value("cgoscope_cgo_calls_total", lbl)
-		exact := mustValue(t, m2, "cgoscope_process_cgo_calls_total", pidLabel(calm.Pid))
-		if !ok || c2 <= c1 {
-			t.Errorf("%v agent: cgs_calm_work calls %v then %v 0.5 s later: not counting", sig, c1, c2)
+		// counting: a later scrape shows more calls (calm makes `rate` a second)
+		var m2 metrics
+		var c2 float64
+		ok := false
+		for deadline := time.Now().Add(5 * time.Second); !ok || c2 <= c1; time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%v agent: cgs_calm_work calls %v, and %v (found %v) for 5 s after: not counting", sig, c1, c2, ok)
+			}
+			m2, _ = a.Scrape()
+			c2, ok = m2.value("cgoscope_cgo_calls_total", lbl)
 		}
+		exact := mustValue(t, m2, "cgoscope_process_cgo_calls_total", pidLabel(calm.Pid))
 		if exact < c2 || exact > c2+3 {
 			t.Errorf("%v agent: the runtime's count %v, traced %v: want traced <= runtime <= traced + 3", sig, exact, c2)
 		}
