@@ -7,10 +7,14 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "calib.h"
+#include "cgoscope.h"
 #include "probes.h"
 #include "cgoscope.skel.h"
 #include "clock.h"
 #include "slots.h"
+
+/* The generation calibration records under (its probes' cookies carry it). */
+#define CALIB_GEN 1
 
 /*
  * Sites shaped like runtime.cgocall's. calib_calls: R14 holds a fake
@@ -185,16 +189,17 @@ static int attach_shape(struct cgoscope_bpf *skel, enum placement p, struct prob
 {
 	const struct shape *sh = &shapes[p];
 	struct bpf_program *enter, *leave;
-	__u64 cookie = 0, enter_off, leave_off;
+	__u64 drop = 0, enter_off, leave_off, cookie, leave_ck = CGOSCOPE_COOKIE(CALIB_GEN, 0);
 	int err;
 
 	if (p == PLACEMENT_ENTRY_SITE) {
 		__u64 top = (__u64)cgoscope_calib_top, exit = (__u64)cgoscope_calib_exit;
 
-		err = probes__sp_drop((const void *)top, exit - top + 16, top, exit, &cookie);
+		err = probes__sp_drop((const void *)top, exit - top + 16, top, exit, &drop);
 		if (err)
 			return err;
 	}
+	cookie = CGOSCOPE_COOKIE(CALIB_GEN, drop);
 	probes__programs(skel, p, &enter, &leave);
 	if (self_offset((const void *)sh->enter, &enter_off) ||
 	    self_offset((const void *)sh->leave, &leave_off))
@@ -202,8 +207,8 @@ static int attach_shape(struct cgoscope_bpf *skel, enum placement p, struct prob
 	err = probes__attach_offsets("/proc/self/exe", getpid(), enter, &enter_off, &cookie, 1,
 				     links);
 	if (!err)
-		err = probes__attach_offsets("/proc/self/exe", getpid(), leave, &leave_off, NULL, 1,
-					     links);
+		err = probes__attach_offsets("/proc/self/exe", getpid(), leave, &leave_off,
+					     &leave_ck, 1, links);
 	return err;
 }
 
@@ -214,7 +219,7 @@ static int measure(struct cgoscope_bpf *skel, enum placement p, unsigned int rou
 	const struct shape *sh = &shapes[p];
 	__u32 tgid = getpid();
 	struct cgoscope_calls_key calls_key = { .id = gettid(), .tgid = tgid };
-	struct cgoscope_cfg cfg = { .gen = 1, .enabled = 1 };
+	struct cgoscope_cfg cfg = { .gen = CALIB_GEN, .enabled = 1 };
 	double traced;
 	int err;
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "cgoscope.h"
 #include "cgoscope.skel.h"
 #include "gobin.h"
 #include "probes.h"
@@ -67,24 +68,27 @@ int probes__attach_offsets(const char *path, pid_t pid, struct bpf_program *prog
 }
 
 int probes__attach(const struct gobin *gb, const char *path, pid_t pid,
-		   const struct probe_plan *plan, struct cgoscope_bpf *skel,
+		   const struct probe_plan *plan, __u32 gen, struct cgoscope_bpf *skel,
 		   struct probe_links *links)
 {
 	struct bpf_program *enter, *leave;
-	__u64 enter_off, leave_off[PROBES_MAX_LEAVE];
+	__u64 enter_off, leave_off[PROBES_MAX_LEAVE], leave_ck[PROBES_MAX_LEAVE];
+	__u64 enter_ck = CGOSCOPE_COOKIE(gen, plan->enter_cookie);
 	int err;
 
 	memset(links, 0, sizeof(*links));
 	probes__programs(skel, plan->placement, &enter, &leave);
 	if (gobin__addr_to_offset(gb, plan->enter, &enter_off))
 		return -ENOENT;
-	for (size_t i = 0; i < plan->nleave; i++)
+	for (size_t i = 0; i < plan->nleave; i++) {
 		if (gobin__addr_to_offset(gb, plan->leave[i], &leave_off[i]))
 			return -ENOENT;
-	err = probes__attach_offsets(path, pid, enter, &enter_off, &plan->enter_cookie, 1, links);
+		leave_ck[i] = CGOSCOPE_COOKIE(gen, 0);
+	}
+	err = probes__attach_offsets(path, pid, enter, &enter_off, &enter_ck, 1, links);
 	if (!err)
-		err =
-		    probes__attach_offsets(path, pid, leave, leave_off, NULL, plan->nleave, links);
+		err = probes__attach_offsets(path, pid, leave, leave_off, leave_ck, plan->nleave,
+					     links);
 	if (err)
 		probes__detach(links);
 	return err;

@@ -29,11 +29,13 @@ void probes__programs(struct cgoscope_bpf *skel, enum placement p, struct bpf_pr
 /*
  * Attaches plan's enter/leave programs (from skel) at its sites of the
  * binary at path (file offsets from gb), for process pid or for every
- * process (-1). On failure detaches what it attached and returns -errno; on
- * success fills links.
+ * process (-1), their cookies marked with generation gen (cgoscope.h:
+ * CGOSCOPE_COOKIE; the handlers act only while it is the process's). On
+ * failure detaches what it attached and returns -errno; on success fills
+ * links.
  */
 int probes__attach(const struct gobin *gb, const char *path, pid_t pid,
-		   const struct probe_plan *plan, struct cgoscope_bpf *skel,
+		   const struct probe_plan *plan, __u32 gen, struct cgoscope_bpf *skel,
 		   struct probe_links *links);
 
 /*

@@ -120,7 +120,9 @@ int target__probes_on(struct cgoscope_bpf *skel, struct target *tg, double now)
 		return 0;
 	if (tg->exited)
 		return -ESRCH;
-	err = probes__attach(tg->bin->gb, tg->path, tg->pid, &tg->bin->plan, skel, &tg->links);
+	/* the generation they record under, once enabled below */
+	err = probes__attach(tg->bin->gb, tg->path, tg->pid, &tg->bin->plan, tg->cfg.gen + 1, skel,
+			     &tg->links);
 	if (err)
 		return err;
 	known = !target__refresh(tg);

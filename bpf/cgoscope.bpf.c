@@ -296,7 +296,8 @@ static __always_inline int on_enter(struct pt_regs *ctx, enum cgoscope_keying k,
 	__u32 d, slot;
 
 	c = bpf_map_lookup_elem(&calls, &key);
-	if (!find_proc(key.tgid, c, &slot, &cfg, &proc) || !cfg->enabled)
+	if (!find_proc(key.tgid, c, &slot, &cfg, &proc) || !cfg->enabled ||
+	    CGOSCOPE_COOKIE_GEN(bpf_get_attach_cookie(ctx)) != cfg->gen)
 		return 0;
 	__sync_fetch_and_add(&proc->enters, 1);
 	if (fn_at_sp && bpf_probe_read_user(&fn, sizeof(fn), (void *)PT_REGS_SP(ctx))) {
@@ -436,7 +437,8 @@ static __always_inline int on_leave(struct pt_regs *ctx, enum cgoscope_keying k)
 	__u32 d, slot;
 
 	c = bpf_map_lookup_elem(&calls, &key);
-	if (!find_proc(key.tgid, c, &slot, &cfg, &proc) || !cfg->enabled)
+	if (!find_proc(key.tgid, c, &slot, &cfg, &proc) || !cfg->enabled ||
+	    CGOSCOPE_COOKIE_GEN(bpf_get_attach_cookie(ctx)) != cfg->gen)
 		return 0;
 	if (!c) {
 		/*
@@ -531,7 +533,7 @@ SEC("uprobe")
 int BPF_KPROBE(cgo_enter_top)
 {
 	return on_enter(ctx, CGOSCOPE_KEY_THREAD, false,
-			PT_REGS_SP(ctx) - bpf_get_attach_cookie(ctx));
+			PT_REGS_SP(ctx) - CGOSCOPE_COOKIE_DROP(bpf_get_attach_cookie(ctx)));
 }
 
 SEC("uprobe")

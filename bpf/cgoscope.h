@@ -22,6 +22,18 @@
 #define CGOSCOPE_CALLER_LONG_NS 50000
 #define CGOSCOPE_CALLER_SAMPLE 64
 
+/*
+ * A cgo probe's attach cookie: the generation of the process's probes it was
+ * attached for (cgoscope_cfg.gen once enabled) above, and below (the entry
+ * site of entry+call-site) how far SP drops to the leave site. Links of an
+ * earlier generation may still fire while they are destroyed on another
+ * thread (probes__detach_async): the handlers ignore their events, which
+ * would otherwise be a second leave of a call.
+ */
+#define CGOSCOPE_COOKIE(gen, drop) (((__u64)(gen) << 32) | (__u32)(drop))
+#define CGOSCOPE_COOKIE_GEN(c)	   ((__u32)((c) >> 32))
+#define CGOSCOPE_COOKIE_DROP(c)	   ((__u32)(c))
+
 /* Where a call record lives: the thread (emulated CALL sites) or the goroutine. */
 enum cgoscope_keying {
 	CGOSCOPE_KEY_THREAD = 0,
