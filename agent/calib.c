@@ -165,23 +165,15 @@ static int self_offset(const void *addr, __u64 *off)
 /* Mean span the BPF side measured for our fake calls (fn 0). */
 static int read_floor(struct cgoscope_bpf *skel, __u32 tgid, double *floor_ns)
 {
-	int ncpu = libbpf_num_possible_cpus();
 	struct cgoscope_func_key key = { .tgid = tgid, .fn = 0 };
-	struct cgoscope_func_stats vals[ncpu > 0 ? ncpu : 1];
-	__u64 count = 0, sum = 0;
 	int fd = bpf_map__fd(skel->maps.stats);
+	struct cgoscope_func_stats v;
 
-	if (ncpu <= 0)
-		return ncpu;
-	if (bpf_map_lookup_elem(fd, &key, vals))
+	if (bpf_map_lookup_elem(fd, &key, &v))
 		return -errno;
-	for (int i = 0; i < ncpu; i++) {
-		count += vals[i].count;
-		sum += vals[i].sum_ns;
-	}
 	bpf_map_delete_elem(fd, &key);
-	*floor_ns = count ? (double)sum / count : 0;
-	return count ? 0 : -ENODATA;
+	*floor_ns = v.count ? (double)v.sum_ns / v.count : 0;
+	return v.count ? 0 : -ENODATA;
 }
 
 /* Attaches placement p's programs to its look-alike sites, adding the links to links. */

@@ -1,4 +1,4 @@
-/* fstats.c - reads the BPF per-function stats map: one process's entries or all, CPUs summed. */
+/* fstats.c - reads the BPF per-function stats map: one process's entries or all. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -9,41 +9,20 @@
 #include "estimate.h"
 #include "fstats.h"
 
-static void sum_cpus(const struct cgoscope_func_stats *vals, int ncpu,
-		     struct cgoscope_func_stats *sum)
-{
-	memset(sum, 0, sizeof(*sum));
-	for (int c = 0; c < ncpu; c++) {
-		sum->count += vals[c].count;
-		sum->sum_ns += vals[c].sum_ns;
-		if (vals[c].max_ns > sum->max_ns)
-			sum->max_ns = vals[c].max_ns;
-		for (int b = 0; b < CGOSCOPE_NBUCKETS; b++)
-			sum->buckets[b] += vals[c].buckets[b];
-	}
-}
-
 int fstats__for_each(struct cgoscope_bpf *skel, __u32 tgid, fstats_fn fn, void *ctx)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.stats), ret = 0;
+	int fd = bpf_map__fd(skel->maps.stats), ret = 0;
 	struct cgoscope_func_key key, next;
-	struct cgoscope_func_stats *vals, sum;
+	struct cgoscope_func_stats val;
 	bool first = true;
 
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
 	while (!ret && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
 		key = next;
 		first = false;
-		if ((tgid && key.tgid != tgid) || bpf_map_lookup_elem(fd, &key, vals))
+		if ((tgid && key.tgid != tgid) || bpf_map_lookup_elem(fd, &key, &val))
 			continue;
-		sum_cpus(vals, ncpu, &sum);
-		ret = fn(&key, &sum, ctx);
+		ret = fn(&key, &val, ctx);
 	}
-	free(vals);
 	return ret;
 }
 

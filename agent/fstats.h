@@ -1,4 +1,4 @@
-/* fstats.h - reads the BPF per-function stats map: one process's entries or all, CPUs summed. */
+/* fstats.h - reads the BPF per-function stats map: one process's entries or all. */
 #ifndef CGOSCOPE_FSTATS_H
 #define CGOSCOPE_FSTATS_H
 
@@ -9,14 +9,13 @@
 struct cgoscope_bpf;
 struct est_count;
 
-/* Called for each entry with its key and its per-CPU values summed; non-zero stops the walk. */
+/* Called for each entry with its key and value; non-zero stops the walk. */
 typedef int (*fstats_fn)(const struct cgoscope_func_key *key, const struct cgoscope_func_stats *sum,
 			 void *ctx);
 
 /*
  * Calls fn for every entry of the stats map of skel, or only those of
- * process tgid when tgid is not 0: counts, sums and buckets added over the
- * CPUs, max_ns their maximum. Returns 0, fn's non-zero value, or -errno.
+ * process tgid when tgid is not 0. Returns 0, fn's non-zero value, or -errno.
  */
 int fstats__for_each(struct cgoscope_bpf *skel, __u32 tgid, fstats_fn fn, void *ctx);
 

@@ -444,16 +444,13 @@ static void place_calls(struct tracer *t, struct collect *c, struct frames *fs)
 
 static void read_drops(struct tracer *t, struct snapshot *snap)
 {
-	int ncpu = libbpf_num_possible_cpus();
 	int fd = bpf_map__fd(tracer__skel(t)->maps.drops);
-	__u64 vals[ncpu > 0 ? ncpu : 1];
 
-	memset(vals, 0, sizeof(vals)); /* valgrind sees one CPU's value written */
-	for (__u32 k = 0; ncpu > 0 && k < CGOSCOPE_DROP__MAX; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			snap->drops[k] += vals[c];
+	for (__u32 k = 0; k < CGOSCOPE_DROP__MAX; k++) {
+		__u64 v = 0; /* valgrind: the kernel's write is unseen */
+
+		if (!bpf_map_lookup_elem(fd, &k, &v))
+			snap->drops[k] += v;
 	}
 }
 

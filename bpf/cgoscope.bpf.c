@@ -8,6 +8,19 @@
 
 #define CLONE_THREAD 0x00010000
 
+/*
+ * Update policy, one for every map: counters live in maps shared by all
+ * CPUs (never per-CPU ones: those cost value size x possible CPUs, ~360 MB
+ * for the stats map on a 64-CPU host), every addition to a counter is an
+ * atomic add (__sync_fetch_and_add), and every peak or maximum is raised by
+ * a bounded compare-and-swap loop (raise_peak, raise_max) that gives up only
+ * when other CPUs keep raising it higher. Plain stores are for values one
+ * thread owns (its calls record, its frames) or the agent owns (cfgs).
+ * Atomics would be needed even in per-CPU maps: programs run with migration
+ * disabled but may be preempted, by another task whose program then updates
+ * the same CPU's value. The only per-CPU map is caller_scratch, a buffer.
+ */
+
 /* Set by the agent before load. */
 const volatile bool watch_exec = false; /* emit exec events (agent discovery) */
 const volatile __u64 long_ns = 1000000000; /* a call this long is long-blocking */
@@ -48,7 +61,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, CGOSCOPE_THREAD_ENTRIES);
 	__type(key, __u64);
 	__type(value, __u8);
 } skipleave SEC(".maps");
@@ -61,7 +74,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, CGOSCOPE_THREAD_ENTRIES);
 	__type(key, __u64);
 	__type(value, __u64);
 } kept SEC(".maps");
@@ -69,15 +82,15 @@ struct {
 /* Calls in flight, per thread (call-site placements) or per goroutine (entry+ret). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, CGOSCOPE_THREAD_ENTRIES);
 	__type(key, struct cgoscope_calls_key);
 	__type(value, struct cgoscope_calls);
 } calls SEC(".maps");
 
 /* Completed calls per (process, C function). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 16384);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CGOSCOPE_STATS_ENTRIES);
 	__type(key, struct cgoscope_func_key);
 	__type(value, struct cgoscope_func_stats);
 } stats SEC(".maps");
@@ -85,7 +98,7 @@ struct {
 /* Traced calls per (process, C function, Go stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, CGOSCOPE_CALLERS_ENTRIES);
 	__type(key, struct cgoscope_caller_key);
 	__type(value, struct cgoscope_caller_val);
 } callers_map SEC(".maps");
@@ -101,7 +114,7 @@ struct {
 /* Threads created by C code; their own children are C's too. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, CGOSCOPE_THREAD_ENTRIES);
 	__type(key, __u32);
 	__type(value, __u8);
 } cthreads SEC(".maps");
@@ -116,7 +129,7 @@ struct {
 
 /* Losses, by enum cgoscope_drop. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, CGOSCOPE_DROP__MAX);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -178,6 +191,17 @@ static __always_inline void raise_peak(__s64 *peak, __s64 value)
 		__s64 old = *peak;
 
 		if (value <= old || __sync_val_compare_and_swap(peak, old, value) == old)
+			return;
+	}
+}
+
+/* Raises *max to value unless another CPU raised it higher meanwhile. */
+static __always_inline void raise_max(__u64 *max, __u64 value)
+{
+	for (int i = 0; i < 4; i++) {
+		__u64 old = *max;
+
+		if (value <= old || __sync_val_compare_and_swap(max, old, value) == old)
 			return;
 	}
 }
@@ -347,8 +371,7 @@ static __always_inline void account(__u32 tgid, __u64 fn, __u64 ns)
 	__sync_fetch_and_add(&st->count, 1);
 	__sync_fetch_and_add(&st->sum_ns, ns);
 	__sync_fetch_and_add(&st->buckets[log2_slot(ns)], 1);
-	if (ns > st->max_ns)
-		st->max_ns = ns;
+	raise_max(&st->max_ns, ns);
 }
 
 /*

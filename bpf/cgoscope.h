@@ -8,11 +8,25 @@
  */
 
 #define CGOSCOPE_MAX_DEPTH 8 /* nested cgo calls tracked per thread */
+/* frames are indexed with `& (CGOSCOPE_MAX_DEPTH - 1)` (the verifier's bound): a power of two */
+_Static_assert(CGOSCOPE_MAX_DEPTH > 0 && (CGOSCOPE_MAX_DEPTH & (CGOSCOPE_MAX_DEPTH - 1)) == 0,
+	       "CGOSCOPE_MAX_DEPTH must be a power of two");
 #define CGOSCOPE_NBUCKETS 40 /* log2 slots: slot i holds [2^i, 2^(i+1)) ns */
 #define CGOSCOPE_COMM_LEN 16
 #define CGOSCOPE_MAX_MS 16384 /* Ms walked at exit (the runtime's default limit is 10000) */
 #define CGOSCOPE_MAX_PROCS 4096 /* slots of traced processes; slot 0 is the agent's calibration */
 #define CGOSCOPE_CALLER_PCS 8 /* return addresses kept of a traced call's Go stack */
+/*
+ * Map sizes (docs/memory.md has what each costs). Threads: the calls map
+ * holds a record per thread that made a cgo call (per goroutine in C with
+ * entry+ret), and a starving process has one thread per call in C: 32768
+ * holds a 10,000-thread one (the runtime's default limit) three times over.
+ * The other per-thread maps hold marks of threads in C, as many at most.
+ * --map-entries sets the calls and stats maps' size instead.
+ */
+#define CGOSCOPE_THREAD_ENTRIES 32768
+#define CGOSCOPE_STATS_ENTRIES 16384 /* (process, C function) pairs */
+#define CGOSCOPE_CALLERS_ENTRIES 16384 /* (process, C function, Go stack) */
 /*
  * Reading a Go stack costs a traced call about as much again as its probes
  * (~1.4 us here): it is read for every call of CGOSCOPE_CALLER_LONG_NS or
@@ -53,7 +67,7 @@ enum cgoscope_drop {
 	CGOSCOPE_DROP__MAX,
 };
 
-/* Counters of one traced process (procs map, by slot). Updated atomically. */
+/* Counters of one traced process (procs map, by slot). Updated atomically (cgoscope.bpf.c). */
 struct cgoscope_proc {
 	__u64 cookie;           /* set by the agent: tells PID reuse apart */
 	__s64 inflight;         /* threads inside a C call right now */
@@ -107,7 +121,7 @@ struct cgoscope_func_key {
 	__u64 fn; /* address of the C function (runtime address) */
 };
 
-/* Per-CPU value of the per-function statistics map. */
+/* Value of the per-function statistics map: one for all CPUs, updated atomically. */
 struct cgoscope_func_stats {
 	__u64 count;
 	__u64 sum_ns;
