@@ -8,6 +8,7 @@
 #include "bpfobj.h"
 #include "cgoscope.skel.h"
 #include "kernfs.h"
+#include "kfloor.h"
 #include "probes.h"
 #include "umulti.h"
 
@@ -63,10 +64,15 @@ int bpfobj__open(const struct tracer_opts *opts, struct cgoscope_bpf **out, bool
 	const char *no_multi = getenv("CGOSCOPE_NO_UPROBE_MULTI");
 	bool multi = !no_multi || !*no_multi;
 	struct cgoscope_bpf *skel;
+	char why[256];
 	int err;
 
 	if (geteuid() == 0 && (err = kernfs__need_tracefs()))
 		return err;
+	if (kfloor__check(kfloor__probe, why, sizeof(why))) {
+		fprintf(stderr, "cgoscope: %s\n", why);
+		return -ENOTSUP;
+	}
 again:
 	skel = cgoscope_bpf__open();
 	if (!skel)

@@ -14,7 +14,8 @@ struct cgoscope_bpf;
  * The cgo probe programs are loaded for uprobe_multi links when the kernel
  * takes them and CGOSCOPE_NO_UPROBE_MULTI is not set (*uprobe_multi says
  * which). Returns 0 with *out set, or -errno after saying why on stderr
- * (not root, no BTF, the load failed) with nothing left behind.
+ * (not root, no BTF, a kernel older than the floor (kfloor.h: -ENOTSUP),
+ * the load failed) with nothing left behind.
  */
 int bpfobj__open(const struct tracer_opts *opts, struct cgoscope_bpf **out, bool *uprobe_multi);
 

@@ -18,6 +18,7 @@
 #include "gosym.h"
 #include "mapkeys.h"
 #include "procfs.h"
+#include "slotpool.h"
 #include "slots.h"
 #include "tracer.h"
 
@@ -38,7 +39,7 @@ struct tracer {
 	tracer_exec_fn exec_cb;
 	void *exec_ctx;
 	int newly_exited;
-	bool slot_used[CGOSCOPE_MAX_PROCS]; /* by a target */
+	struct slotpool slots; /* which slots targets hold; released ones wait out a grace period */
 	double next_liveness; /* when /proc is next asked whether targets still live */
 };
 
@@ -99,6 +100,7 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 	if (!t)
 		return -ENOMEM;
 	t->opts = *opts;
+	slotpool__init(&t->slots, slotpool__rcu_sync, NULL);
 	if (!t->opts.long_ns)
 		t->opts.long_ns = 1000000000ULL;
 	err = load(t);
@@ -404,19 +406,10 @@ static void cfg_init(struct target *tg)
 	tg->cfg.ncgocall = rt->ncgocall ? rt->ncgocall + tg->bias : 0;
 }
 
-/* A slot no target holds (slot 0 is the calibration's), or -ENOSPC. */
-static int slot_alloc(const struct tracer *t)
-{
-	for (int s = SLOTS_CALIB + 1; s < CGOSCOPE_MAX_PROCS; s++)
-		if (!t->slot_used[s])
-			return s;
-	return -ENOSPC;
-}
-
 /* Registers tg in the BPF maps under a free slot. Returns 0 or -errno, err explaining. */
 static int claim_slot(struct tracer *t, struct target *tg, char *err, size_t errlen)
 {
-	int ret, slot = slot_alloc(t);
+	int ret, slot = slotpool__alloc(&t->slots);
 
 	ret = slot < 0 ? slot : 0;
 	if (!ret) {
@@ -429,8 +422,8 @@ static int claim_slot(struct tracer *t, struct target *tg, char *err, size_t err
 			 CGOSCOPE_MAX_PROCS - 1);
 	else if (ret)
 		snprintf(err, errlen, "cannot register it in the BPF maps: %s", strerror(-ret));
-	if (!ret)
-		t->slot_used[tg->slot] = true;
+	if (ret && slot >= 0)
+		slotpool__free(&t->slots, slot);
 	return ret;
 }
 
@@ -441,7 +434,6 @@ static void release_slot(struct tracer *t, struct target *tg)
 	__u32 key = tg->pid;
 
 	slots__release(skel, tg->slot, key);
-	t->slot_used[tg->slot] = false;
 	mapkeys__forget(bpf_map__fd(skel->maps.skipleave), sizeof(__u64), sizeof(__u32), key, NULL,
 			NULL);
 	mapkeys__forget(bpf_map__fd(skel->maps.kept), sizeof(__u64), sizeof(__u32), key, NULL,
@@ -452,6 +444,7 @@ static void release_slot(struct tracer *t, struct target *tg)
 			offsetof(struct cgoscope_calls_key, tgid), key, NULL, NULL);
 	mapkeys__forget(bpf_map__fd(skel->maps.callers_map), sizeof(struct cgoscope_caller_key),
 			offsetof(struct cgoscope_caller_key, tgid), key, NULL, NULL);
+	slotpool__free(&t->slots, tg->slot);
 }
 
 /* Room for one more target. Returns 0 or -ENOMEM. */
