@@ -26,11 +26,16 @@ static int explain_open_error(int err)
 	return err;
 }
 
-/* Loads the cgo probe programs for uprobe_multi links (umulti.h). */
+/*
+ * Loads the cgo probe programs and the thread-start one for uprobe_multi
+ * links (umulti.h): a perf-event link takes ~100 ms to destroy, one after
+ * another, which at exit is that much per traced process.
+ */
 static void use_uprobe_multi(struct cgoscope_bpf *skel)
 {
 	struct bpf_program *enter, *leave;
 
+	bpf_program__set_expected_attach_type(skel->progs.go_thread_start, UMULTI_ATTACH_TYPE);
 	for (int p = 0; p < PLACEMENT__MAX; p++) {
 		probes__programs(skel, p, &enter, &leave);
 		bpf_program__set_expected_attach_type(enter, UMULTI_ATTACH_TYPE);

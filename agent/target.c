@@ -31,7 +31,7 @@ void target__census(struct target *tg, __u64 now_ns, __u64 every_ns)
 		return;
 	dt = tg->census_at && now_ns - tg->census_at < 2 * every ? now_ns - tg->census_at : every;
 	tg->census_at = now_ns;
-	if (now_ns - tg->mw.at_ns > every / 2 && target__refresh(tg))
+	if (now_ns - tg->mw.at_ns > every / 2 && !target__none_in_c(tg) && target__refresh(tg))
 		return;
 	cprof__census(&tg->cprof, dt);
 	for (size_t i = 0; i < tg->mw.n; i++) {
@@ -40,6 +40,12 @@ void target__census(struct target *tg, __u64 now_ns, __u64 every_ns)
 		if (c && c->fn)
 			cprof__add(&tg->cprof, c->fn, c->pcs, c->npc, c->truncated, dt);
 	}
+}
+
+bool target__none_in_c(const struct target *tg)
+{
+	return tg->on && tg->mw.known && !tg->mw.in_c && tg->mw.at_ns > tg->on_at_ns &&
+	       tg->seen.inflight <= 0 && !tg->seen.enters_lost;
 }
 
 double target__residual(const struct target *tg, __u64 traced, unsigned int live)
@@ -137,6 +143,7 @@ int target__probes_on(struct cgoscope_bpf *skel, struct target *tg, double now)
 	tg->cfg.gen++;
 	tg->cfg.enabled = 1;
 	slots__set_cfg(skel, tg->slot, &tg->cfg);
+	tg->on_at_ns = clock__mono_ns(); /* readings before this cannot prove anything */
 	tg->on = true;
 	sampling__switch(&tg->clock, now, true);
 	return 0;
@@ -179,7 +186,8 @@ static struct gov_input measure(struct cgoscope_bpf *skel, struct target *tg, do
 	struct gov_input in = { .now = now, .per_call_ns = per_call_ns, .on = tg->on };
 	bool fresh = false;
 
-	in.traced = counters_of(skel, tg).enters;
+	tg->seen = counters_of(skel, tg);
+	in.traced = tg->seen.enters;
 	/* traced in full, the probe hits are the rate; else the runtime's count too */
 	if (tg->gov.mode == GOV_FULL && tg->on)
 		return in;

@@ -73,6 +73,8 @@ struct target {
 	 */
 	__u64 read_every_ns;
 	bool read_stretched; /* ... so much that the census runs less often than asked */
+	__u64 on_at_ns;      /* when its probes last began recording (monotonic) */
+	struct cgoscope_proc seen; /* the BPF side's counters at the governor's last reading */
 	enum verdict worst; /* the worst verdict seen */
 	char worst_reason[SNAP_REASON_LEN];
 	bool exited;
@@ -112,8 +114,9 @@ void target__govern(struct cgoscope_bpf *skel, struct target *tg, const struct g
  * read_every_ns when longer) has passed since the last sample (now_ns:
  * monotonic): each thread in C adds the time since then (at most two
  * intervals) to its call's function and Go stack. A reading younger than
- * half the interval is reused. Does nothing for an exited process, or with
- * every_ns 0.
+ * half the interval is reused, and none is made while target__none_in_c()
+ * (the sample then finds nothing in C, as a reading would). Does nothing for
+ * an exited process, or with every_ns 0.
  */
 void target__census(struct target *tg, __u64 now_ns, __u64 every_ns);
 
@@ -123,6 +126,15 @@ void target__census(struct target *tg, __u64 now_ns, __u64 every_ns);
  * -errno (tg->mw keeps the last values).
  */
 int target__refresh(struct target *tg);
+
+/*
+ * Whether tg's probes prove that none of its calls is in C, so that reading
+ * its M list would find nothing: they have recorded since before the last
+ * reading, which saw no M in C, and at the governor's last reading of the
+ * BPF counters no call they saw begin was in C and none of their enters was
+ * lost. Every call that began since was then seen beginning.
+ */
+bool target__none_in_c(const struct target *tg);
 
 /*
  * The process has exited (at now): its clock stops, its probes go. Its data

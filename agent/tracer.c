@@ -138,8 +138,16 @@ void tracer__close(struct tracer *t)
 {
 	if (!t)
 		return;
-	while (t->ntargets)
-		tracer__remove(t, t->targets[t->ntargets - 1].pid);
+	/*
+	 * Every target's links go side by side (each on a thread of its own,
+	 * waited for below); their map entries go with the maps: no per-target
+	 * map walks, which at exit would only delay it.
+	 */
+	for (size_t i = 0; i < t->ntargets; i++) {
+		target__free(&t->targets[i]);
+		binary_put(t, t->targets[i].bin);
+	}
+	t->ntargets = 0;
 	while (t->nbins)
 		binary_put(t, t->bins[0]);
 	probes__detach_wait(); /* the links go before the programs */
@@ -199,15 +207,13 @@ int tracer__check_binary(const char *path, char *err, size_t errlen)
 static void attach_spawn(struct tracer *t, struct target *tg)
 {
 	const struct binary *b = tg->bin;
-	struct bpf_link *link;
 	__u64 off;
 
 	if (!b->rt.thread_start || gobin__addr_to_offset(b->gb, b->rt.thread_start, &off))
 		return;
-	link = bpf_program__attach_uprobe(t->skel->progs.go_thread_start, false, tg->pid, tg->path,
-					  off);
-	if (!link || probes__links_add(&tg->spawn, link)) {
-		bpf_link__destroy(link);
+	if (probes__attach_offsets(tg->path, tg->pid, t->skel->progs.go_thread_start, &off, NULL, 1,
+				   &tg->spawn)) {
+		probes__detach(&tg->spawn);
 		return;
 	}
 	tg->cfg.spawn_known = 1;

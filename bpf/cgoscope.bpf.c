@@ -326,12 +326,12 @@ static __always_inline int on_enter(struct pt_regs *ctx, enum cgoscope_keying k,
 	__sync_fetch_and_add(&proc->enters, 1);
 	if (fn_at_sp && bpf_probe_read_user(&fn, sizeof(fn), (void *)PT_REGS_SP(ctx))) {
 		drop(CGOSCOPE_DROP_READ_FAIL);
-		return 0;
+		goto lost;
 	}
 	if (!c)
 		c = calls_get(&key);
 	if (!c || frame_depth(c, g, sp, true, &sp_off))
-		return 0;
+		goto lost;
 	c->tgid = key.tgid;
 	c->slot = slot;
 	c->gen = cfg->gen;
@@ -351,6 +351,10 @@ static __always_inline int on_enter(struct pt_regs *ctx, enum cgoscope_keying k,
 	f->start_ns = bpf_ktime_get_ns();
 	c->depth = d + 1;
 	raise_peak(&proc->inflight_peak, __sync_add_and_fetch(&proc->inflight, 1));
+	return 0;
+lost:
+	/* a call in C that inflight does not count (the agent's census must look) */
+	__sync_fetch_and_add(&proc->enters_lost, 1);
 	return 0;
 }
 

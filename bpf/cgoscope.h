@@ -84,6 +84,7 @@ struct cgoscope_proc {
 	__u64 final_ncgocall;   /* the runtime's cgo call total read at exit_group */
 	__u64 final_state;      /* enum cgoscope_final */
 	__u64 kept_ended;       /* frames kept across a pause whose call had ended unseen */
+	__u64 enters_lost;      /* enters recorded without a frame (map full, unreadable) */
 };
 
 /* Whether the runtime's total was read when the process called exit_group. */

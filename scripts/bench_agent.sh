@@ -41,6 +41,10 @@ status_kb() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 # stats: min median max mean of the numbers on stdin
 stats() { sort -g | awk '{v[NR] = $1; s += $1} END {printf "%s %s %s %.6g\n", v[1], v[int((NR+1)/2)], v[NR], s / NR}'; }
 now() { date +%s.%N; }
+# bpf_memlock PID: bytes of BPF map memory PID holds (the memlock of each map fd, once per map)
+bpf_memlock() {
+	grep -H -e "^map_id:" -e "^memlock:" /proc/"$1"/fdinfo/* 2>/dev/null | awk -F"[:\t ]+" '$2 == "map_id" {id[$1] = $3} $2 == "memlock" {m[$1] = $3} END {for (f in id) if (!(id[f] in seen)) {seen[id[f]]; s += m[f]}; print s + 0}'
+}
 
 cp "$out/go/manyfuncs" "$dir/manyfuncs"
 for _ in $(seq "$procs"); do
@@ -80,7 +84,15 @@ for _ in $(seq "$scraped"); do
 done
 c2=$(cpu_ticks "$agent"); w2=$(workload_ticks); t2=$(now)
 hwm=$(status_kb "$agent" VmHWM)
+memlock=$(bpf_memlock "$agent")
 fams=$(grep -c '^# TYPE' "$dir/body")
+
+# SIGTERM: how long the agent takes to detach everything and exit.
+t_term=$(now)
+kill -TERM "$agent"
+wait "$agent" || true
+t_gone=$(now)
+agent=""
 
 read -r wmin wmed wmax wmean < <(awk '{print $1 * 1000}' "$dir/scrapes" | stats)
 read -r omin omed omax omean < <(awk 'NR > 1 {print $3 * 1000}' "$dir/scrapes" | stats)
@@ -103,6 +115,8 @@ printf '  %-38s %10s %10s\n' "agent VmRSS min-max (MiB)" \
 	"$(awk -v a="$rimin" -v b="$rimax" 'BEGIN {printf "%.1f-%.1f", a / 1024, b / 1024}')" \
 	"$(awk -v a="$rsmin" -v b="$rsmax" 'BEGIN {printf "%.1f-%.1f", a / 1024, b / 1024}')"
 awk -v h="$hwm" 'BEGIN {printf "  %-38s %21.1f\n", "agent VmHWM at the end (MiB)", h / 1024}'
+awk -v m="$memlock" -v c="$(awk -F- '{print $NF + 1}' /sys/devices/system/cpu/possible)" 'BEGIN {printf "  %-38s %21.1f   (%d possible CPUs)\n", "BPF map memory (memlock, MiB)", m / 1048576, c}'
+awk -v a="$t_term" -v b="$t_gone" -v n="$procs" 'BEGIN {printf "  %-38s %20.2fs\n", "SIGTERM -> exit, " n " processes", b - a}'
 printf '\n  /metrics, %d scrapes      %10s %10s %10s %10s\n' "$scraped" min median max mean
 printf '  %-24s %10.2f %10.2f %10.2f %10.2f\n' "wall time, curl (ms)" "$wmin" "$wmed" "$wmax" "$wmean"
 printf '  %-24s %10.2f %10.2f %10.2f %10.2f\n' "agent's own (ms)" "$omin" "$omed" "$omax" "$omean"
