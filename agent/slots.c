@@ -1,5 +1,7 @@
 /* slots.c - the BPF side's per-process slots: tgid -> slot, settings and counters by slot. */
 #include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cgoscope.skel.h"
@@ -40,4 +42,35 @@ int slots__set_cfg(struct cgoscope_bpf *skel, __u32 slot, const struct cgoscope_
 int slots__read(struct cgoscope_bpf *skel, __u32 slot, struct cgoscope_proc *out)
 {
 	return bpf_map_lookup_elem(bpf_map__fd(skel->maps.procs), &slot, out) ? -errno : 0;
+}
+
+/* The mapping's length: the whole array, page-rounded as the kernel maps it. */
+static size_t map_len(void)
+{
+	size_t page = 4096, len = sizeof(struct cgoscope_proc) * CGOSCOPE_MAX_PROCS;
+
+	return (len + page - 1) / page * page;
+}
+
+const volatile struct cgoscope_proc *slots__map(struct cgoscope_bpf *skel)
+{
+	void *p = mmap(NULL, map_len(), PROT_READ, MAP_SHARED, bpf_map__fd(skel->maps.procs), 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void slots__unmap(const volatile struct cgoscope_proc *counters)
+{
+	if (counters)
+		munmap((void *)counters, map_len());
+}
+
+void slots__copy(const volatile struct cgoscope_proc *c, struct cgoscope_proc *out)
+{
+	/* aligned 8-byte loads: each field whole, as the lookup syscall copies them */
+	const volatile __u64 *src = (const volatile __u64 *)c;
+	__u64 *dst = (__u64 *)out;
+
+	for (size_t i = 0; i < sizeof(*out) / sizeof(__u64); i++)
+		dst[i] = src[i];
 }

@@ -31,4 +31,15 @@ int slots__set_cfg(struct cgoscope_bpf *skel, __u32 slot, const struct cgoscope_
 /* Reads the counters of slot into out. Returns 0 or -errno. */
 int slots__read(struct cgoscope_bpf *skel, __u32 slot, struct cgoscope_proc *out);
 
+/*
+ * The counters of every slot, mapped from the BPF side (procs map, by slot):
+ * read as memory, without a syscall, as long as skel lives; NULL with errno
+ * set when they cannot be mapped. Undone by slots__unmap().
+ */
+const volatile struct cgoscope_proc *slots__map(struct cgoscope_bpf *skel);
+void slots__unmap(const volatile struct cgoscope_proc *counters);
+
+/* Copies the mapped counters c (of one slot) into out, field by field as the BPF side writes them. */
+void slots__copy(const volatile struct cgoscope_proc *c, struct cgoscope_proc *out);
+
 #endif /* CGOSCOPE_SLOTS_H */

@@ -93,7 +93,9 @@ static struct cgoscope_proc counters_of(struct cgoscope_bpf *skel, const struct 
 {
 	struct cgoscope_proc p;
 
-	if (slots__read(skel, tg->slot, &p))
+	if (tg->counters)
+		slots__copy(tg->counters, &p);
+	else if (slots__read(skel, tg->slot, &p))
 		memset(&p, 0, sizeof(p));
 	return p;
 }

@@ -58,6 +58,7 @@ struct target {
 	size_t gov_nms;
 	struct cgoscope_cfg cfg; /* what the BPF side was told about it */
 	__u32 slot; /* its settings and counters in the BPF maps (slots.h) */
+	const volatile struct cgoscope_proc *counters; /* ... those mapped (NULL: read by syscall) */
 	struct pause pause; /* threads in C when its probes last paused (pause.h) */
 	struct sampling clock; /* when its probes were on (the sampling ratio) */
 	struct gov_proc gov; /* the governor's state */

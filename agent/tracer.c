@@ -40,6 +40,7 @@ struct tracer {
 	void *exec_ctx;
 	int newly_exited;
 	struct slotpool slots; /* which slots targets hold; released ones wait out a grace period */
+	const volatile struct cgoscope_proc *counters; /* every slot's, mapped (NULL: by syscall) */
 	double next_liveness; /* when /proc is next asked whether targets still live */
 };
 
@@ -76,6 +77,7 @@ static int load(struct tracer *t)
 
 	if (err)
 		return err;
+	t->counters = slots__map(t->skel);
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), handle_event, t, NULL);
 	if (!t->rb) {
 		err = -errno;
@@ -152,6 +154,7 @@ void tracer__close(struct tracer *t)
 		binary_put(t, t->bins[0]);
 	probes__detach_wait(); /* the links go before the programs */
 	ring_buffer__free(t->rb);
+	slots__unmap(t->counters);
 	cgoscope_bpf__destroy(t->skel);
 	free(t->targets);
 	free(t);
@@ -420,6 +423,7 @@ static int claim_slot(struct tracer *t, struct target *tg, char *err, size_t err
 	ret = slot < 0 ? slot : 0;
 	if (!ret) {
 		tg->slot = slot;
+		tg->counters = t->counters ? t->counters + slot : NULL;
 		cfg_init(tg); /* not enabled yet; the exit_group walk needs it anyway */
 		ret = slots__claim(t->skel, tg->slot, tg->pid, &tg->cfg, tg->start_time);
 	}

@@ -39,9 +39,10 @@ struct {
 	__type(value, __u32);
 } slots SEC(".maps");
 
-/* Counters of each traced process, by slot. */
+/* Counters of each traced process, by slot; mapped by the agent, which reads them without a syscall. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, CGOSCOPE_MAX_PROCS);
 	__type(key, __u32);
 	__type(value, struct cgoscope_proc);

@@ -86,6 +86,8 @@ struct cgoscope_proc {
 	__u64 kept_ended;       /* frames kept across a pause whose call had ended unseen */
 	__u64 enters_lost;      /* enters recorded without a frame (map full, unreadable) */
 };
+/* the agent reads the counters from memory as 8-byte words (slots.h) */
+_Static_assert(sizeof(struct cgoscope_proc) % 8 == 0, "cgoscope_proc: whole 8-byte words");
 
 /* Whether the runtime's total was read when the process called exit_group. */
 enum cgoscope_final {
