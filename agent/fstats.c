@@ -8,22 +8,29 @@
 #include "cgoscope.skel.h"
 #include "estimate.h"
 #include "fstats.h"
+#include "mapwalk.h"
+
+/* What fstats__for_each() walks with: the caller's filter and callback. */
+struct walk {
+	__u32 tgid;
+	fstats_fn fn;
+	void *ctx;
+};
+
+static int visit(const void *key, const void *value, void *ctx)
+{
+	const struct cgoscope_func_key *k = key;
+	struct walk *w = ctx;
+
+	return w->tgid && k->tgid != w->tgid ? 0 : w->fn(k, value, w->ctx);
+}
 
 int fstats__for_each(struct cgoscope_bpf *skel, __u32 tgid, fstats_fn fn, void *ctx)
 {
-	int fd = bpf_map__fd(skel->maps.stats), ret = 0;
-	struct cgoscope_func_key key, next;
-	struct cgoscope_func_stats val;
-	bool first = true;
+	struct walk w = { .tgid = tgid, .fn = fn, .ctx = ctx };
 
-	while (!ret && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		key = next;
-		first = false;
-		if ((tgid && key.tgid != tgid) || bpf_map_lookup_elem(fd, &key, &val))
-			continue;
-		ret = fn(&key, &val, ctx);
-	}
-	return ret;
+	return mapwalk__each(bpf_map__fd(skel->maps.stats), sizeof(struct cgoscope_func_key),
+			     sizeof(struct cgoscope_func_stats), visit, &w);
 }
 
 struct counts {

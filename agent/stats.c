@@ -12,6 +12,7 @@
 #include "fstats.h"
 #include "gobin.h"
 #include "hist.h"
+#include "mapwalk.h"
 #include "slots.h"
 #include "starve.h"
 #include "stats.h"
@@ -564,22 +565,22 @@ static double share_of(__u64 part, __u64 whole)
  * The callers map into each function's callers, most calls first, at most
  * CALLERS_MAX, each with its share of the function's traced calls and time.
  */
+/* mapwalk_fn over the callers map: each entry to its process's function. */
+static int visit_caller(const void *key, const void *value, void *ctx)
+{
+	const struct cgoscope_caller_key *k = key;
+	struct collect *c = ctx;
+	struct pair *pr = pair_of(c, k->tgid);
+
+	return pr ? add_caller(c, pr, k, value) : 0;
+}
+
 static int read_callers(struct tracer *t, struct collect *c)
 {
-	int fd = bpf_map__fd(tracer__skel(t)->maps.callers_map);
-	struct cgoscope_caller_key key, next;
-	struct cgoscope_caller_val v;
-	bool first = true;
-	int err = 0;
+	int err = mapwalk__each(bpf_map__fd(tracer__skel(t)->maps.callers_map),
+				sizeof(struct cgoscope_caller_key),
+				sizeof(struct cgoscope_caller_val), visit_caller, c);
 
-	while (!err && !bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
-		struct pair *pr = pair_of(c, next.tgid);
-
-		key = next;
-		first = false;
-		if (pr && !bpf_map_lookup_elem(fd, &key, &v))
-			err = add_caller(c, pr, &key, &v);
-	}
 	for (size_t i = 0; i < c->n; i++) {
 		for (size_t j = 0; j < c->v[i].ps->nfuncs; j++) {
 			struct func_snap *f = &c->v[i].ps->funcs[j];
