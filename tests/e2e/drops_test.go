@@ -219,3 +219,25 @@ func TestDropsAgent(t *testing.T) {
 		a.Stop()
 	})
 }
+
+// TestDropsStarving10k: a starving process at the runtime's default thread
+// limit's scale, 10,000 goroutines blocked in C at once, one thread each
+// (-maxthreads lifts the limit just above). The BPF maps must hold every
+// thread's record: all 10,000 calls seen in flight together and counted,
+// nothing dropped (issue 14: the calls map held 16384 records in all).
+func TestDropsStarving10k(t *testing.T) {
+	requireRoot(t)
+	const k = 10000
+	run := traceWorkload(t, "cgoload", []string{"-block", itoa(k), "-block-ms", "15000", "-maxthreads", itoa(k + 2000)}, "--json")
+	prof, proc := run.stopJSON(t)
+	checkDropsPresent(t, "profile", prof.Drops)
+	if f := proc.Func("cgs_block_ms"); f == nil || f.Calls != k {
+		t.Errorf("cgs_block_ms: %+v, want %d calls", f, k)
+	}
+	if proc.InflightPeak != k {
+		t.Errorf("inflight_peak %d, want all %d blocked calls in flight at once", proc.InflightPeak, k)
+	}
+	if proc.Threads.Peak < k {
+		t.Errorf("threads peak %d, want at least %d (one per blocked call)", proc.Threads.Peak, k)
+	}
+}
