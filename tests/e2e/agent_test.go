@@ -313,9 +313,29 @@ func perfList(t *testing.T, bpftool string) []perfEntry {
 	return l
 }
 
+// uprobeMultiLinks returns the ids of the uprobe_multi links process pid
+// holds (the link_id of each link fd whose fdinfo says link_type uprobe_multi).
+func uprobeMultiLinks(pid int) map[string]bool {
+	ids := map[string]bool{}
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fdinfo/*", pid))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || !strings.Contains(string(b), "link_type:\tuprobe_multi") {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "link_id:\t") {
+				ids[strings.TrimPrefix(line, "link_id:\t")] = true
+			}
+		}
+	}
+	return ids
+}
+
 // checkShutdown stops the agent with SIGTERM and checks it leaves no probe
-// behind: no perf event (uprobe or tracepoint) of its process, and no uprobe
-// in tracefs (libbpf's fallback when there is no uprobe PMU).
+// behind: no perf event (uprobe or tracepoint) of its process, none of its
+// uprobe_multi links, and no uprobe in tracefs (libbpf's fallback when there
+// is no uprobe PMU).
 func checkShutdown(t *testing.T, a *Agent, dir string) {
 	t.Helper()
 	pid := a.cmd.Process.Pid
@@ -334,16 +354,29 @@ func checkShutdown(t *testing.T, a *Agent, dir string) {
 		}
 		return
 	}
+	multi := uprobeMultiLinks(pid)
 	if bpftool != "" {
-		if u, _ := count(); u == 0 {
-			t.Errorf("bpftool perf list shows no uprobe of the agent (PID %d) while it traces: the check below would prove nothing", pid)
+		if u, _ := count(); u == 0 && len(multi) == 0 {
+			t.Errorf("neither bpftool perf list nor its link fds show an uprobe of the agent (PID %d) while it traces: the check below would prove nothing", pid)
 		}
 	}
 	took := a.Stop()
-	t.Logf("SIGTERM -> agent exited in %v", took.Round(time.Millisecond))
+	t.Logf("SIGTERM -> agent exited in %v (%d uprobe_multi links)", took.Round(time.Millisecond), len(multi))
 	if bpftool != "" {
 		if u, all := count(); all != 0 {
 			t.Errorf("after the agent's exit, %d perf events (%d uprobes) of PID %d remain", all, u, pid)
+		}
+		out, err := exec.Command(bpftool, "-j", "link", "show").Output()
+		var links []struct {
+			ID   int    `json:"id"`
+			Type string `json:"type"`
+		}
+		if err == nil && json.Unmarshal(out, &links) == nil {
+			for _, l := range links {
+				if multi[fmt.Sprint(l.ID)] {
+					t.Errorf("after the agent's exit, its %s link %d remains", l.Type, l.ID)
+				}
+			}
 		}
 	}
 	if ev, err := os.ReadFile("/sys/kernel/tracing/uprobe_events"); err == nil {
