@@ -1,4 +1,5 @@
-/* kfloor.c - the oldest kernel cgoscope runs on: its BPF features probed at start, the missing one named. */
+/* kfloor.c - the oldest kernel cgoscope runs on: its BPF features probed at start, the missing one
+ * named. */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/utsname.h>
@@ -28,7 +29,7 @@ int kfloor__check(kfloor_probe_fn probe, char *msg, size_t len)
 			snprintf(u.release, sizeof(u.release), "unknown");
 		snprintf(msg, len,
 			 "this kernel (%s) lacks %s: cgoscope needs Linux %s or newer "
-			 "(docs/kernel.md)",
+			 "(docs/support-matrix.md: kernels)",
 			 u.release, needed[i].name, needed[i].since);
 		return -ENOTSUP;
 	}

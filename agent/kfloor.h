@@ -1,4 +1,5 @@
-/* kfloor.h - the oldest kernel cgoscope runs on: its BPF features probed at start, the missing one named. */
+/* kfloor.h - the oldest kernel cgoscope runs on: its BPF features probed at start, the missing one
+ * named. */
 #ifndef CGOSCOPE_KFLOOR_H
 #define CGOSCOPE_KFLOOR_H
 
@@ -6,9 +7,9 @@
 
 /* A kernel feature the BPF object needs. */
 struct kfloor_feature {
-	const char *name;  /* as the message names it */
+	const char *name; /* as the message names it */
 	const char *since; /* the first Linux release that has it */
-	int helper;        /* the BPF helper (enum bpf_func_id) that shows it */
+	int helper; /* the BPF helper (enum bpf_func_id) that shows it */
 };
 
 /*

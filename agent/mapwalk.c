@@ -1,4 +1,5 @@
-/* mapwalk.c - every entry of a BPF hash map, read in batches: a few syscalls instead of two per entry. */
+/* mapwalk.c - every entry of a BPF hash map, read in batches: a few syscalls instead of two per
+ * entry. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -36,7 +37,8 @@ static int each_batch(int fd, size_t key_size, size_t value_size, char *keys, ch
 
 		if (err && errno != ENOENT)
 			return first && (errno == EINVAL || errno == ENOTSUP || errno == ENOSPC)
-				   ? -ENOTSUP : -errno;
+				   ? -ENOTSUP
+				   : -errno;
 		last = err != 0; /* ENOENT: these are the last */
 		for (__u32 i = 0; i < n && !ret; i++)
 			ret = fn(keys + i * key_size, vals + i * value_size, ctx);
@@ -55,8 +57,8 @@ int mapwalk__each(int fd, size_t key_size, size_t value_size, mapwalk_fn fn, voi
 	if (keys && vals) {
 		ret = each_batch(fd, key_size, value_size, keys, vals, fn, ctx);
 		if (ret == -ENOTSUP)
-			ret = each_one(fd, key_size, keys, keys + key_size * MAPWALK_BATCH, vals, fn,
-				       ctx);
+			ret = each_one(fd, key_size, keys, keys + key_size * MAPWALK_BATCH, vals,
+				       fn, ctx);
 	}
 	free(keys);
 	free(vals);

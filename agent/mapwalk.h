@@ -1,4 +1,5 @@
-/* mapwalk.h - every entry of a BPF hash map, read in batches: a few syscalls instead of two per entry. */
+/* mapwalk.h - every entry of a BPF hash map, read in batches: a few syscalls instead of two per
+ * entry. */
 #ifndef CGOSCOPE_MAPWALK_H
 #define CGOSCOPE_MAPWALK_H
 

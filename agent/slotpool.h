@@ -26,11 +26,11 @@ typedef int (*slotpool_sync_fn)(void *ctx);
 struct slotpool {
 	bool used[CGOSCOPE_MAX_PROCS];
 	__u64 freed_epoch[CGOSCOPE_MAX_PROCS]; /* epoch at release (0: never used) */
-	__u64 epoch;      /* grace periods completed, plus one */
-	__u32 next;       /* where the round-robin search starts */
+	__u64 epoch; /* grace periods completed, plus one */
+	__u32 next; /* where the round-robin search starts */
 	slotpool_sync_fn sync;
 	void *sync_ctx;
-	__u64 syncs;      /* grace periods waited for (tests, diagnostics) */
+	__u64 syncs; /* grace periods waited for (tests, diagnostics) */
 };
 
 /* An empty pool that waits for grace periods with sync(ctx) (slotpool__rcu_sync: the kernel's). */

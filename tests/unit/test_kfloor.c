@@ -1,4 +1,5 @@
-/* test_kfloor.c - unit tests of the kernel floor check: the first missing feature named in one line. */
+/* test_kfloor.c - unit tests of the kernel floor check: the first missing feature named in one
+ * line. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,5 @@
-/* test_slotpool.c - unit tests of the slot pool: no slot goes to a new owner before a grace period. */
+/* test_slotpool.c - unit tests of the slot pool: no slot goes to a new owner before a grace period.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
