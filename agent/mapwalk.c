@@ -50,8 +50,8 @@ static int each_batch(int fd, size_t key_size, size_t value_size, char *keys, ch
 
 int mapwalk__each(int fd, size_t key_size, size_t value_size, mapwalk_fn fn, void *ctx)
 {
-	char *keys = malloc(key_size * (MAPWALK_BATCH + 1));
-	char *vals = malloc(value_size * MAPWALK_BATCH);
+	char *keys = calloc(MAPWALK_BATCH + 1, key_size); /* zeroed: valgrind does not see the kernel write */
+	char *vals = calloc(MAPWALK_BATCH, value_size);
 	int ret = -ENOMEM;
 
 	if (keys && vals) {
