@@ -203,35 +203,42 @@ static struct verdict_memo *memo_get(const struct proc_snap *p, __u64 start_time
 	return m;
 }
 
+/* Marks the memos of tg's process as kept (tracer__for_each()). */
+static void memo_keep(struct target *tg, void *ctx)
+{
+	bool *keep = ctx;
+
+	for (size_t i = 0; i < ag.nmemo; i++)
+		if (tg->pid == ag.memo[i].pid && tg->start_time == ag.memo[i].start_time)
+			keep[i] = true;
+}
+
 /* Keeps only the memos of processes still traced. */
 static void memo_prune(void)
 {
-	size_t n, kept = 0;
-	struct target *tg = tracer__targets(ag.tracer, &n);
+	bool *keep = calloc(ag.nmemo ? ag.nmemo : 1, sizeof(*keep));
+	size_t kept = 0;
 
-	for (size_t i = 0; i < ag.nmemo; i++) {
-		for (size_t j = 0; j < n; j++) {
-			if (tg[j].pid == ag.memo[i].pid && tg[j].start_time == ag.memo[i].start_time) {
-				ag.memo[kept++] = ag.memo[i];
-				break;
-			}
-		}
-	}
+	if (!keep)
+		return;
+	tracer__for_each(ag.tracer, memo_keep, keep);
+	for (size_t i = 0; i < ag.nmemo; i++)
+		if (keep[i])
+			ag.memo[kept++] = ag.memo[i];
 	ag.nmemo = kept;
+	free(keep);
 }
 
 /* Writes one JSON line per process whose verdict changed since the last evaluation. */
 static void evaluate_alerts(void)
 {
 	struct snapshot snap;
-	size_t n;
-	struct target *tg = tracer__targets(ag.tracer, &n);
 
 	if (stats__collect(ag.tracer, &env.starve, &snap))
 		return;
-	for (size_t i = 0; i < snap.nprocs && i < n; i++) {
+	for (size_t i = 0; i < snap.nprocs; i++) {
 		struct proc_snap *p = &snap.procs[i];
-		struct verdict_memo *m = memo_get(p, tg[i].start_time);
+		struct verdict_memo *m = memo_get(p, p->start_time);
 		json_t *line;
 
 		if (!m || m->verdict == p->verdict)
@@ -411,7 +418,7 @@ int cmd_agent(int argc, char **argv)
 		goto cleanup;
 	}
 	discover__scan(ag.disc);
-	tracer__targets(ag.tracer, &n);
+	n = tracer__count(ag.tracer, false);
 	err = http__start(&env.http, handle, NULL, &srv);
 	if (err)
 		goto cleanup;

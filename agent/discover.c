@@ -190,23 +190,12 @@ static void on_exec(pid_t pid, __u64 ts_ns, void *ctx)
 
 void discover__poll(struct discover *d)
 {
-	size_t n;
-	struct target *tg;
-
 	tracer__poll(d->t, on_exec, d);
 	/* the exited first: a new process may have their PID already (reuse) */
-	tg = tracer__targets(d->t, &n);
 	if (!d->opts.keep_exited) {
-		for (size_t i = 0; d->opts.before_remove && i < n; i++) {
-			if (tg[i].exited) {
-				d->opts.before_remove(d->opts.ctx);
-				tg = tracer__targets(d->t, &n);
-				break;
-			}
-		}
-		for (size_t i = n; i-- > 0;)
-			if (tg[i].exited)
-				tracer__remove(d->t, tg[i].pid);
+		if (d->opts.before_remove && tracer__count(d->t, false) > tracer__count(d->t, true))
+			d->opts.before_remove(d->opts.ctx);
+		tracer__remove_exited(d->t);
 	}
 	for (size_t i = 0; i < d->npending; i++)
 		consider(d, d->pending[i].pid, d->pending[i].ts_ns);

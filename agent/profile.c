@@ -167,30 +167,31 @@ static int attach_all(struct tracer *t, struct discover *d)
 	return 0;
 }
 
+/* Says on stderr how tg is traced (tracer__for_each()). */
+static void announce_one(struct target *tg, void *ctx)
+{
+	struct tracer *t = ctx;
+	const struct probe_plan *plan = &tg->bin->plan;
+	struct probe_cost c = tracer__cost(t, plan->placement);
+
+	if (tracer__opts(t)->no_probes) {
+		fprintf(stderr,
+			"cgoscope: tracing PID %d (%s) with no probes: the runtime's counts and "
+			"the census only\n",
+			tg->pid, tg->comm);
+		return;
+	}
+	fprintf(stderr,
+		"cgoscope: tracing PID %d (%s), placement %s%s%s (%s links), probe cost "
+		"%.1f us/call\n",
+		tg->pid, tg->comm, probes__placement_name(plan->placement), plan->note[0] ? ": " : "",
+		plan->note, tracer__link_kind(t), c.per_call_ns / 1000);
+}
+
 static void announce(struct tracer *t)
 {
-	size_t n;
-	struct target *tg = tracer__targets(t, &n);
-
-	for (size_t i = 0; i < n; i++) {
-		const struct probe_plan *plan = &tg[i].bin->plan;
-		struct probe_cost c = tracer__cost(t, plan->placement);
-
-		if (tracer__opts(t)->no_probes) {
-			fprintf(stderr,
-				"cgoscope: tracing PID %d (%s) with no probes: the runtime's counts and "
-				"the census only\n",
-				tg[i].pid, tg[i].comm);
-			continue;
-		}
-		fprintf(stderr,
-			"cgoscope: tracing PID %d (%s), placement %s%s%s (%s links), probe cost "
-			"%.1f us/call\n",
-			tg[i].pid, tg[i].comm, probes__placement_name(plan->placement),
-			plan->note[0] ? ": " : "", plan->note, tracer__link_kind(t),
-			c.per_call_ns / 1000);
-	}
-	if (env.exe && !n)
+	tracer__for_each(t, announce_one, t);
+	if (env.exe && !tracer__count(t, false))
 		fprintf(stderr, "cgoscope: tracing: waiting for processes running %s\n", env.exe);
 	fprintf(stderr, "cgoscope: %s\n", env.duration_s ? "collecting..." : "Ctrl-C to stop");
 }
@@ -217,12 +218,8 @@ static bool every_report(void *ctx)
 static bool all_exited(void *ctx)
 {
 	struct profile_run *pr = ctx;
-	size_t n, alive = 0;
-	struct target *tg = tracer__targets(pr->t, &n);
 
-	for (size_t i = 0; i < n; i++)
-		alive += !tg[i].exited;
-	if (pr->discovering || alive)
+	if (pr->discovering || tracer__count(pr->t, true))
 		return false;
 	fprintf(stderr, "cgoscope: traced process exited\n");
 	return true;

@@ -39,6 +39,7 @@ struct pair {
 
 /* Everything one collection works on. */
 struct collect {
+	struct tracer *tracer;
 	struct snapshot *snap;
 	struct pair *v;
 	size_t n;
@@ -625,10 +626,20 @@ static int read_all(struct tracer *t, struct collect *c)
 	return err;
 }
 
+/* Pairs tg with the next process of the snapshot and fills what it knows (tracer__for_each()). */
+static void pair_up(struct target *tg, void *ctx)
+{
+	struct collect *c = ctx;
+	struct proc_snap *ps = &c->snap->procs[c->snap->nprocs++];
+
+	fill_proc(c->tracer, tg, ps);
+	c->v[c->n].tg = tg;
+	c->v[c->n++].ps = ps;
+}
+
 int stats__collect(struct tracer *t, const struct starve_opts *starve, struct snapshot *snap)
 {
 	struct collect c = { .snap = snap };
-	struct target *tgs;
 	struct timespec now;
 	size_t n;
 	int err;
@@ -637,7 +648,7 @@ int stats__collect(struct tracer *t, const struct starve_opts *starve, struct sn
 	clock_gettime(CLOCK_REALTIME, &now);
 	snap->wall_time = now.tv_sec + now.tv_nsec / 1e9;
 	snap->long_ns = tracer__opts(t)->long_ns;
-	tgs = tracer__targets(t, &n);
+	n = tracer__count(t, false);
 	snap->procs = calloc(n ? n : 1, sizeof(*snap->procs));
 	c.v = calloc(n ? n : 1, sizeof(*c.v));
 	if (!snap->procs || !c.v) {
@@ -649,27 +660,25 @@ int stats__collect(struct tracer *t, const struct starve_opts *starve, struct sn
 		free(c.v);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++) {
-		fill_proc(t, &tgs[i], &snap->procs[snap->nprocs]);
-		c.v[c.n].tg = &tgs[i];
-		c.v[c.n++].ps = &snap->procs[snap->nprocs++];
-	}
+	c.tracer = t;
+	tracer__for_each(t, pair_up, &c);
 	err = read_all(t, &c);
 	symstack__free(c.stacks);
-	free(c.v);
 	if (err) {
+		free(c.v);
 		snapshot__free(snap);
 		return err;
 	}
 	read_drops(t, snap);
-	for (size_t i = 0; i < snap->nprocs; i++) {
-		struct proc_snap *ps = &snap->procs[i];
+	for (size_t i = 0; i < c.n; i++) {
+		struct proc_snap *ps = c.v[i].ps;
 
 		if (ps->nfuncs) /* the arrays are NULL when empty: qsort(NULL, 0) is undefined */
 			qsort(ps->funcs, ps->nfuncs, sizeof(*ps->funcs), cmp_func);
 		if (ps->nblocked)
 			qsort(ps->blocked, ps->nblocked, sizeof(*ps->blocked), cmp_blocked);
-		judge(&tgs[i], ps, starve);
+		judge(c.v[i].tg, ps, starve);
 	}
+	free(c.v);
 	return 0;
 }

@@ -599,10 +599,29 @@ int tracer__poll(struct tracer *t, tracer_exec_fn exec_cb, void *ctx)
 	return t->newly_exited;
 }
 
-struct target *tracer__targets(struct tracer *t, size_t *n)
+void tracer__for_each(struct tracer *t, void (*fn)(struct target *tg, void *ctx), void *ctx)
 {
-	*n = t->ntargets;
-	return t->targets;
+	for (size_t i = 0; i < t->ntargets; i++)
+		fn(&t->targets[i], ctx);
+}
+
+size_t tracer__count(const struct tracer *t, bool alive)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->ntargets; i++)
+		n += !alive || !t->targets[i].exited;
+	return n;
+}
+
+size_t tracer__remove_exited(struct tracer *t)
+{
+	size_t n = 0;
+
+	for (size_t i = t->ntargets; i-- > 0;)
+		if (t->targets[i].exited && !tracer__remove(t, t->targets[i].pid))
+			n++;
+	return n;
 }
 
 struct cgoscope_bpf *tracer__skel(struct tracer *t)

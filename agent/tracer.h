@@ -55,8 +55,17 @@ int tracer__remove(struct tracer *t, pid_t pid);
 typedef void (*tracer_exec_fn)(pid_t pid, __u64 ts_ns, void *ctx);
 int tracer__poll(struct tracer *t, tracer_exec_fn exec_cb, void *ctx);
 
-/* The traced processes; valid until the next add/remove. */
-struct target *tracer__targets(struct tracer *t, size_t *n);
+/*
+ * Calls fn(tg, ctx) for every traced process, in no particular order; fn
+ * must not add or remove processes (tg is valid only during the call).
+ */
+void tracer__for_each(struct tracer *t, void (*fn)(struct target *tg, void *ctx), void *ctx);
+
+/* How many processes are traced (alive: only those that have not exited). */
+size_t tracer__count(const struct tracer *t, bool alive);
+
+/* Stops tracing every process that has exited, its data with it. Returns how many. */
+size_t tracer__remove_exited(struct tracer *t);
 
 /* The loaded skeleton, for reading maps. */
 struct cgoscope_bpf *tracer__skel(struct tracer *t);
