@@ -31,9 +31,9 @@
 static int handler_calls;
 
 /* /metrics: 200 text; /healthz: 200 "ok"; /fail: -EIO; anything else 404. */
-static int fake_handler(const char *path, void *ctx, struct http_response *resp)
+static int fake_handler(const struct http_request *req, void *ctx, struct http_response *resp)
 {
-	const char *body = "not found\n";
+	const char *body = "not found\n", *path = req->path;
 
 	handler_calls++;
 	assert_ptr_equal(ctx, &handler_calls);
@@ -236,7 +236,8 @@ static void test_parse_listen(void **state)
 		{ "[::1]:80", AF_INET6, "::1", 80 },
 		{ "[::]:9100", AF_INET6, "::", 9100 },
 		{ "[::ffff:10.0.0.1]:1", AF_INET6, "::ffff:10.0.0.1", 1 },
-		{ "localhost:1", 0, NULL, 0 }, /* names are not resolved */
+		{ "localhost:1", AF_INET, "127.0.0.1", 1 }, /* the one name, never resolved */
+		{ "LOCALHOST:1", 0, NULL, 0 }, /* other names are not resolved */
 		{ "example.com:80", 0, NULL, 0 },
 		{ "127.0.0.1:65536", 0, NULL, 0 }, /* bad ports */
 		{ "127.0.0.1:-1", 0, NULL, 0 },
@@ -485,46 +486,88 @@ static void test_garbage(void **state)
 	http__stop(srv);
 }
 
+/* Polls until the server has exactly want connections open; fails after 5 s. */
+static void wait_open(struct http_server *srv, unsigned int want)
+{
+	struct http_conn_stats st;
+	double t0 = now_s();
+
+	do {
+		http__conn_stats(srv, &st);
+		if (st.open == want)
+			return;
+		usleep(10 * 1000);
+	} while (now_s() - t0 < 5);
+	fail_msg("%u connections open after 5 s, want %u", st.open, want);
+}
+
+/* Whether the server closed fd (EOF or reset) within RECV_TIMEOUT_MS. */
+static bool closed_by_peer(int fd)
+{
+	char c;
+	ssize_t n = recv(fd, &c, 1, 0);
+
+	return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
 /*
- * More idle connections than max_conns: the fresh GET waits (the limit is
- * enforced) and is served once the idle ones time out (timeout_s = 1).
+ * More idle connections than max_conns: a fresh GET is served at once, the
+ * oldest idle connections making room (closed by the server), so the open
+ * ones never exceed the limit for long.
  */
 static void test_conn_limit(void **state)
 {
-	struct http_opts opts = { .max_conns = 64, .per_ip_conns = 200, .timeout_s = 1 };
+	struct http_opts opts = { .max_conns = 16, .per_ip_conns = 200, .timeout_s = 30 };
 	struct http_server *srv = start(&opts);
-	int idle[80], fd, port = http__port(srv), status = -1;
-	char *buf = malloc(BUF_LEN);
-	double t0, waited;
+	int idle[24], port = http__port(srv);
+	struct http_conn_stats st;
+	char *resp;
 	size_t i;
 
-	assert_non_null(buf);
-	for (i = 0; i < 80; i++)
+	for (i = 0; i < 16; i++)
 		idle[i] = dial(port);
-	usleep(100 * 1000); /* let the server accept what it will */
-	t0 = now_s();
-	while (status != 200 && now_s() - t0 < 6) {
-		fd = dial(port);
-		send_all(fd, GET_METRICS, strlen(GET_METRICS));
-		recv_all(fd, buf, BUF_LEN);
-		close(fd);
-		status = status_of(buf);
-	}
-	waited = now_s() - t0;
-	assert_int_equal(status, 200);
-	assert_string_equal(body_of(buf), METRICS_BODY);
-	if (waited < 0.5)
-		fail_msg("served after %.2fs with 80 idle connections: limit not enforced", waited);
-	/* the idle ones were closed by the server: timed out, or refused at the limit */
-	for (i = 0; i < 80; i++) {
-		ssize_t n = recv(idle[i], buf, 1, 0);
-
-		if (n != 0 && !(n < 0 && errno == ECONNRESET))
-			fail_msg("idle connection %zu still open: recv %zd (%s)", i, n,
-				 n < 0 ? strerror(errno) : "data");
+	wait_open(srv, 16);
+	for (; i < 24; i++) /* each evicts the oldest idle one */
+		idle[i] = dial(port);
+	wait_open(srv, 16);
+	resp = get(port, "/metrics", NULL);
+	assert_int_equal(status_of(resp), 200);
+	free(resp);
+	for (i = 0; i < 8; i++)
+		if (!closed_by_peer(idle[i]))
+			fail_msg("idle connection %zu (of the oldest) still open", i);
+	http__conn_stats(srv, &st);
+	assert_true(st.evicted_limit >= 8);
+	for (i = 0; i < 24; i++)
 		close(idle[i]);
+	http__stop(srv);
+}
+
+/* A client that sends its request slower than timeout_s is closed at the deadline. */
+static void test_read_deadline(void **state)
+{
+	struct http_opts opts = { .timeout_s = 1 };
+	struct http_server *srv = start(&opts);
+	int fd = dial(http__port(srv));
+	struct http_conn_stats st;
+	double t0 = now_s();
+	bool open = true;
+
+	send_all(fd, "GET /metrics HTTP/1.1\r\n", 23);
+	/* one header line every 300 ms: never idle for timeout_s, never done */
+	while (open && now_s() - t0 < 5) {
+		usleep(300 * 1000);
+		open = send_all(fd, "X-Slow: 1\r\n", 11);
+		http__conn_stats(srv, &st);
+		open &= st.evicted_read == 0;
 	}
-	free(buf);
+	assert_true(closed_by_peer(fd));
+	if (now_s() - t0 > 2.5)
+		fail_msg("slow request closed after %.1fs, deadline 1 s", now_s() - t0);
+	http__conn_stats(srv, &st);
+	assert_int_equal(st.evicted_read, 1);
+	close(fd);
+	expect_metrics(http__port(srv));
 	http__stop(srv);
 }
 
@@ -538,7 +581,7 @@ static void test_per_ip_limit(void **state)
 
 	for (i = 0; i < 4; i++)
 		idle[i] = dial(port);
-	usleep(100 * 1000);
+	wait_open(srv, 4); /* the server holds all 4 before the 5th comes */
 	fd = dial(port); /* the kernel accepts; the server closes it at once */
 	send_all(fd, GET_METRICS, strlen(GET_METRICS));
 	recv_all(fd, buf, sizeof(buf));
@@ -546,7 +589,7 @@ static void test_per_ip_limit(void **state)
 	assert_int_equal(status_of(buf), -1);
 	for (i = 0; i < 4; i++)
 		close(idle[i]);
-	usleep(100 * 1000);
+	wait_open(srv, 0);
 	expect_metrics(port);
 	http__stop(srv);
 }
@@ -663,7 +706,11 @@ static void test_start_errors(void **state)
 	assert_int_equal(http__start(&opts, fake_handler, NULL, &other), -EADDRINUSE);
 	assert_null(other);
 	http__stop(srv);
-	opts.listen = "localhost:0";
+	opts.listen = "localhost:0"; /* the one name accepted */
+	assert_int_equal(http__start(&opts, fake_handler, &handler_calls, &other), 0);
+	expect_metrics(http__port(other));
+	http__stop(other);
+	opts.listen = "example.com:0";
 	assert_int_equal(http__start(&opts, fake_handler, NULL, &other), -EINVAL);
 	opts.listen = NULL;
 	assert_int_equal(http__start(&opts, fake_handler, NULL, &other), -EINVAL);
@@ -720,7 +767,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),	      cmocka_unit_test(test_conn_limit),
 		cmocka_unit_test(test_per_ip_limit),  cmocka_unit_test(test_basic_auth),
 		cmocka_unit_test(test_tls),	      cmocka_unit_test(test_start_errors),
-		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_ipv6),	      cmocka_unit_test(test_read_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
