@@ -13,6 +13,7 @@ struct rcache {
 	pthread_mutex_t lock;
 	pthread_cond_t done; /* a render ended */
 	bool rendering;
+	atomic_uint waiters;
 	unsigned long long gen; /* renders ended (successful or not) */
 	int last_err;		/* of the last render */
 	struct rbody *plain, *gz; /* the current render; gz made on demand */
@@ -68,6 +69,7 @@ int rcache__new(const struct rcache_opts *opts, rcache_render_fn fn, void *ctx,
 	pthread_cond_init(&c->done, NULL);
 	atomic_init(&c->live, 0);
 	atomic_init(&c->renders, 0);
+	atomic_init(&c->waiters, 0);
 	*out = c;
 	return 0;
 }
@@ -136,8 +138,10 @@ int rcache__get(struct rcache *c, bool gzip, struct rbody **out)
 		if (c->rendering) {
 			/* share the render in flight */
 			gen = c->gen;
+			atomic_fetch_add(&c->waiters, 1);
 			while (c->gen == gen)
 				pthread_cond_wait(&c->done, &c->lock);
+			atomic_fetch_sub(&c->waiters, 1);
 		} else {
 			render_locked(c);
 		}
@@ -156,6 +160,11 @@ int rcache__get(struct rcache *c, bool gzip, struct rbody **out)
 size_t rcache__live_bytes(const struct rcache *c)
 {
 	return atomic_load(&((struct rcache *)c)->live);
+}
+
+unsigned int rcache__waiters(const struct rcache *c)
+{
+	return atomic_load(&((struct rcache *)c)->waiters);
 }
 
 unsigned long long rcache__renders(const struct rcache *c)

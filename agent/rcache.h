@@ -48,6 +48,9 @@ int rcache__get(struct rcache *c, bool gzip, struct rbody **out);
 /* Bytes of bodies alive now (cached or being sent). */
 size_t rcache__live_bytes(const struct rcache *c);
 
+/* Requests waiting now for the render in flight. */
+unsigned int rcache__waiters(const struct rcache *c);
+
 /* Renders made since start. */
 unsigned long long rcache__renders(const struct rcache *c);
 

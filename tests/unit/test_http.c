@@ -13,6 +13,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <crypt.h>
 #include <cmocka.h>
 #include "http.h"
 
@@ -757,6 +758,121 @@ static void test_ipv6(void **state)
 	http__stop(srv);
 }
 
+static void test_accepts_gzip(void **state)
+{
+	static const struct {
+		const char *ae;
+		bool gzip;
+	} cases[] = {
+		{ NULL, false },
+		{ "", false },
+		{ "gzip", true },
+		{ "GZIP", true },
+		{ "deflate, gzip;q=1.0, *;q=0.5", true },
+		{ "gzip;q=0", false },
+		{ "gzip; q=0, *", false },
+		{ "*", true },
+		{ "*;q=0", false },
+		{ "identity", false },
+		{ "x-gzip", true },
+		{ "gzipx", false },
+		{ "br,gzip", true },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (http__accepts_gzip(cases[i].ae) != cases[i].gzip)
+			fail_msg("Accept-Encoding %s: want %d", cases[i].ae ? cases[i].ae : "(none)",
+				 cases[i].gzip);
+}
+
+/* RFC answers: HTTP/1.1 without Host 400 (HTTP/1.0 served), a target beyond HTTP_MAX_URI 414. */
+static void test_bad_requests(void **state)
+{
+	struct http_server *srv = start_default();
+	char buf[4096], *req, *resp;
+	size_t len;
+
+	handler_calls = 0;
+	exchange(http__port(srv), "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n", buf,
+		 sizeof(buf));
+	assert_int_equal(status_of(buf), 400);
+	exchange(http__port(srv), "GET /metrics HTTP/1.0\r\n\r\n", buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 200);
+	req = malloc(HTTP_MAX_URI + 100);
+	assert_non_null(req);
+	len = sprintf(req, "/metrics?x=");
+	memset(req + len, 'a', HTTP_MAX_URI);
+	req[len + HTTP_MAX_URI] = '\0';
+	resp = malloc(BUF_LEN);
+	assert_non_null(resp);
+	snprintf(resp, BUF_LEN, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", req);
+	exchange(http__port(srv), resp, buf, sizeof(buf));
+	assert_int_equal(status_of(buf), 414);
+	assert_int_equal(handler_calls, 1);
+	free(req);
+	free(resp);
+	http__stop(srv);
+}
+
+/* A bcrypt hash of pass at the lowest cost (fast tests); static storage. */
+static const char *bcrypt_of(const char *pass)
+{
+	static char hashes[2][CRYPT_OUTPUT_SIZE];
+	static int next;
+	char salt[64];
+	struct crypt_data cd = { 0 };
+	char *h = hashes[next++ % 2];
+
+	assert_non_null(crypt_gensalt_rn("$2b$", 4, NULL, 0, salt, sizeof(salt)));
+	assert_non_null(crypt_r(pass, salt, &cd));
+	snprintf(h, CRYPT_OUTPUT_SIZE, "%s", cd.output);
+	return h;
+}
+
+/* Users with bcrypt hashes (the web config's), swapped by http__reload(). */
+static void test_bcrypt_users(void **state)
+{
+	struct http_user users[2] = { { .name = "bob", .hash = bcrypt_of("hunter2") },
+				      { .name = "alice", .hash = bcrypt_of("s3cret") } };
+	struct http_opts opts = { .users = users, .nusers = 2 };
+	struct http_server *srv = start(&opts);
+	int port = http__port(srv), i;
+	char *resp;
+
+	for (i = 0; i < 2; i++) { /* the second from the cache of passed credentials */
+		resp = get(port, "/metrics", GOOD_AUTH);
+		assert_int_equal(status_of(resp), 200);
+		free(resp);
+	}
+	resp = get(port, "/metrics", BAD_AUTH);
+	assert_int_equal(status_of(resp), 401);
+	free(resp);
+	/* user "alicex": unknown */
+	resp = get(port, "/metrics", "Authorization: Basic YWxpY2V4OnMzY3JldA==\r\n");
+	assert_int_equal(status_of(resp), 401);
+	free(resp);
+	/* reloaded without alice: her cached login is gone too */
+	opts.nusers = 1;
+	assert_int_equal(http__reload(srv, &opts), 0);
+	resp = get(port, "/metrics", GOOD_AUTH);
+	assert_int_equal(status_of(resp), 401);
+	free(resp);
+	/* a bad hash: refused, the old users stay */
+	users[1].hash = "not-a-hash";
+	opts.nusers = 2;
+	assert_int_equal(http__reload(srv, &opts), -EINVAL);
+	resp = get(port, "/healthz", NULL);
+	assert_int_equal(status_of(resp), 200);
+	free(resp);
+	resp = get(port, "/metrics", "Authorization: Basic Ym9iOmh1bnRlcjI=\r\n"); /* bob:hunter2 */
+	assert_int_equal(status_of(resp), 200);
+	free(resp);
+	http__stop(srv);
+	opts.nusers = 2;
+	assert_int_not_equal(http__start(&opts, fake_handler, NULL, &srv), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -768,6 +884,8 @@ int main(void)
 		cmocka_unit_test(test_per_ip_limit),  cmocka_unit_test(test_basic_auth),
 		cmocka_unit_test(test_tls),	      cmocka_unit_test(test_start_errors),
 		cmocka_unit_test(test_ipv6),	      cmocka_unit_test(test_read_deadline),
+		cmocka_unit_test(test_accepts_gzip),  cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_bcrypt_users),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
