@@ -178,18 +178,25 @@ static void release_body(void *arg)
 	rbody__put(arg);
 }
 
-/* A cached body as the response. Returns 0 or -errno. */
+/*
+ * A cached body as the response. HEAD gets the headers of the current
+ * render, however old, rendering only when there is none yet. Returns 0 or
+ * -errno.
+ */
 static int respond_cached(struct rcache *c, const struct http_request *req, const char *type,
 			  struct http_response *resp)
 {
+	bool gzip = req->gzip && !req->head;
 	struct rbody *b;
-	int err = rcache__get(c, req->gzip, &b);
+	int err = req->head ? rcache__peek(c, &b) : -ENOENT;
 
+	if (err == -ENOENT)
+		err = rcache__get(c, gzip, &b);
 	if (err)
 		return err;
 	resp->status = 200;
 	resp->content_type = type;
-	resp->content_encoding = req->gzip ? "gzip" : NULL;
+	resp->content_encoding = gzip ? "gzip" : NULL;
 	resp->body = b->data;
 	resp->len = b->len;
 	resp->release = release_body;
@@ -216,15 +223,6 @@ static int respond(const struct http_request *req, int status, const char *type,
 		resp->len = zlen;
 		resp->content_encoding = "gzip";
 	}
-	return 0;
-}
-
-/* A HEAD answer: the headers of the GET without making its body. */
-static int respond_head(const char *type, struct http_response *resp)
-{
-	resp->status = 200;
-	resp->content_type = type;
-	resp->length_unknown = true;
 	return 0;
 }
 
@@ -268,8 +266,7 @@ static int processes(struct agentapi *api, const struct http_request *req, long 
 	int err;
 
 	if (pid == NO_PID && !indent)
-		return req->head ? respond_head(JSON_TYPE, resp)
-				 : respond_cached(api->procs, req, JSON_TYPE, resp);
+		return respond_cached(api->procs, req, JSON_TYPE, resp);
 	doc = processes_json(api, pid, &kept, &err);
 	if (!doc)
 		return err;
@@ -314,8 +311,7 @@ int agentapi__handle(const struct http_request *req, void *ctx, struct http_resp
 	if (!strcmp(path, "/"))
 		return landing(req, resp);
 	if (!strcmp(path, metrics_path))
-		return req->head ? respond_head(PROM_CONTENT_TYPE, resp)
-				 : respond_cached(api->metrics, req, PROM_CONTENT_TYPE, resp);
+		return respond_cached(api->metrics, req, PROM_CONTENT_TYPE, resp);
 	if (!strcmp(path, PROCS)) {
 		pid_arg = http__arg(req, "pid");
 		pid = parse_pid(pid_arg);

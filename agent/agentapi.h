@@ -36,7 +36,7 @@ int agentapi__new(const struct agentapi_opts *opts, struct agentapi **out);
 
 /*
  * The http_handler_fn of the agent (ctx: the agentapi): / (links),
- * /healthz, the metrics path (render cache, gzip, HEAD without a render),
+ * /healthz, the metrics path (render cache, gzip, HEAD from the last render),
  * /api/v1/processes[?pid=N][&pretty=1], /api/v1/processes/PID (404 for a
  * process not traced), /api/v1/alerts; anything else 404. JSON is compact
  * unless pretty=1. Thread-safe.

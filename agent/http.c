@@ -239,25 +239,18 @@ static void count(struct http_server *srv, const char *handler, int code)
 	pthread_mutex_unlock(&srv->count_lock);
 }
 
-static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	return MHD_CONTENT_READER_END_OF_STREAM;
-}
-
 /* The MHD response of resp (its body released by MHD, or here if that fails). */
 static struct MHD_Response *make_response(struct http_response *resp)
 {
 	const char *type = resp->content_type ? resp->content_type : HTTP_TEXT;
 	struct MHD_Response *r;
 
-	if (resp->length_unknown)
-		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, no_body, NULL, NULL);
-	else if (resp->release)
+	if (resp->release)
 		r = MHD_create_response_from_buffer_with_free_callback_cls(
 		    resp->len, resp->body, resp->release, resp->release_arg);
 	else
 		r = MHD_create_response_from_buffer(resp->len, resp->body, MHD_RESPMEM_MUST_FREE);
-	if (!r || resp->length_unknown) {
+	if (!r) {
 		if (resp->release)
 			resp->release(resp->release_arg);
 		else

@@ -35,7 +35,6 @@ struct http_response {
 	const char *content_encoding; /* static string ("gzip"); NULL: identity */
 	char *body; /* NULL when len is 0 */
 	size_t len;
-	bool length_unknown; /* HEAD answered without making the body: no Content-Length */
 	void (*release)(void *arg);
 	void *release_arg;
 };

@@ -157,6 +157,14 @@ int rcache__get(struct rcache *c, bool gzip, struct rbody **out)
 	return err;
 }
 
+int rcache__peek(struct rcache *c, struct rbody **out)
+{
+	pthread_mutex_lock(&c->lock);
+	*out = c->plain ? rbody_get(c->plain) : NULL;
+	pthread_mutex_unlock(&c->lock);
+	return *out ? 0 : -ENOENT;
+}
+
 size_t rcache__live_bytes(const struct rcache *c)
 {
 	return atomic_load(&((struct rcache *)c)->live);

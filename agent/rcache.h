@@ -45,6 +45,12 @@ int rcache__new(const struct rcache_opts *opts, rcache_render_fn fn, void *ctx,
  */
 int rcache__get(struct rcache *c, bool gzip, struct rbody **out);
 
+/*
+ * The current plain render however old, without rendering (for HEAD): a
+ * reference in *out, or -ENOENT before the first render.
+ */
+int rcache__peek(struct rcache *c, struct rbody **out);
+
 /* Bytes of bodies alive now (cached or being sent). */
 size_t rcache__live_bytes(const struct rcache *c);
 
