@@ -12,14 +12,14 @@
 #include "rcache.h"
 #include "selfmetrics.h"
 
-#define JSON_TYPE	"application/json"
-#define HTML_TYPE	"text/html; charset=utf-8"
-#define PROCS		"/api/v1/processes"
-#define ALERTS		"/api/v1/alerts"
-#define HEALTHZ		"/healthz"
-#define GZIP_MIN	256 /* smaller bodies are sent as they are */
-#define JSON_FLAGS	JSON_REAL_PRECISION(15)
-#define NO_PID		(-1)
+#define JSON_TYPE  "application/json"
+#define HTML_TYPE  "text/html; charset=utf-8"
+#define PROCS	   "/api/v1/processes"
+#define ALERTS	   "/api/v1/alerts"
+#define HEALTHZ	   "/healthz"
+#define GZIP_MIN   256 /* smaller bodies are sent as they are */
+#define JSON_FLAGS JSON_REAL_PRECISION(15)
+#define NO_PID	   (-1)
 
 struct agentapi {
 	struct agentapi_opts opts;
@@ -83,8 +83,8 @@ static int render_metrics(void *ctx, char **text, size_t *len)
 /* json as text: compact, or indented by 2 with a final newline. NULL without memory. */
 static char *dump(json_t *json, bool pretty)
 {
-	char *text = json_dumps(json, pretty ? JSON_INDENT(2) | JSON_FLAGS
-					     : JSON_COMPACT | JSON_FLAGS);
+	char *text =
+	    json_dumps(json, pretty ? JSON_INDENT(2) | JSON_FLAGS : JSON_COMPACT | JSON_FLAGS);
 	char *nl;
 
 	if (!text || !pretty)
@@ -279,8 +279,7 @@ static int processes(struct agentapi *api, const struct http_request *req, long 
 	return err;
 }
 
-static int alerts(struct agentapi *api, const struct http_request *req,
-		  struct http_response *resp)
+static int alerts(struct agentapi *api, const struct http_request *req, struct http_response *resp)
 {
 	const char *pretty = http__arg(req, "pretty");
 	struct prom_opts po;

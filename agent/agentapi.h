@@ -8,13 +8,13 @@
 #include "prom.h"
 #include "snapshot.h"
 
-#define AGENTAPI_DEFAULT_TTL_S	 1.0		    /* renders shared for this long */
+#define AGENTAPI_DEFAULT_TTL_S	1.0 /* renders shared for this long */
 #define AGENTAPI_DEFAULT_BUDGET (64 * 1024 * 1024) /* live rendered bytes before reuse */
 
 struct agentapi_opts {
 	const char *telemetry_path; /* NULL: /metrics */
-	double cache_ttl_s;	    /* rcache ttl of /metrics and /api/v1/processes */
-	size_t cache_budget;	    /* rcache budget (0: AGENTAPI_DEFAULT_BUDGET) */
+	double cache_ttl_s; /* rcache ttl of /metrics and /api/v1/processes */
+	size_t cache_budget; /* rcache budget (0: AGENTAPI_DEFAULT_BUDGET) */
 	/*
 	 * Fills snap (and *po, for /metrics) under the agent's lock: the only
 	 * call that touches the agent's state; the renders work on the copy.

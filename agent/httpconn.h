@@ -6,18 +6,18 @@
 
 struct httpconn_opts {
 	unsigned int max_conns; /* beyond this many, a new connection evicts the oldest slow one */
-	double read_s;		/* a request must be read whole within this of its first byte's wait */
-	double write_s;		/* a response must be sent whole within this */
+	double read_s; /* a request must be read whole within this of its first byte's wait */
+	double write_s; /* a response must be sent whole within this */
 };
 
 struct httpconn_stats {
-	unsigned int open;		     /* connections now */
-	unsigned long long evicted_limit;    /* closed to make room for a new connection */
-	unsigned long long evicted_read;     /* closed: request not read within read_s */
-	unsigned long long evicted_write;    /* closed: response not sent within write_s */
+	unsigned int open; /* connections now */
+	unsigned long long evicted_limit; /* closed to make room for a new connection */
+	unsigned long long evicted_read; /* closed: request not read within read_s */
+	unsigned long long evicted_write; /* closed: response not sent within write_s */
 };
 
-struct httpconn;	/* one connection (MHD's socket context) */
+struct httpconn; /* one connection (MHD's socket context) */
 struct httpconn_table;
 
 /*

@@ -1,4 +1,5 @@
-/* rcache.c - a render cache: one render shared by concurrent requests, bounded in age and memory. */
+/* rcache.c - a render cache: one render shared by concurrent requests, bounded in age and memory.
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,9 +16,9 @@ struct rcache {
 	bool rendering;
 	atomic_uint waiters;
 	unsigned long long gen; /* renders ended (successful or not) */
-	int last_err;		/* of the last render */
+	int last_err; /* of the last render */
 	struct rbody *plain, *gz; /* the current render; gz made on demand */
-	double born;		/* when the current render started */
+	double born; /* when the current render started */
 	atomic_size_t live;
 	atomic_ullong renders;
 };
@@ -54,8 +55,7 @@ static struct rbody *rbody_get(struct rbody *b)
 	return b;
 }
 
-int rcache__new(const struct rcache_opts *opts, rcache_render_fn fn, void *ctx,
-		struct rcache **out)
+int rcache__new(const struct rcache_opts *opts, rcache_render_fn fn, void *ctx, struct rcache **out)
 {
 	struct rcache *c = calloc(1, sizeof(*c));
 
@@ -132,8 +132,8 @@ int rcache__get(struct rcache *c, bool gzip, struct rbody **out)
 
 	*out = NULL;
 	pthread_mutex_lock(&c->lock);
-	fresh = c->plain && (now - c->born < c->opts.ttl_s ||
-			     atomic_load(&c->live) > c->opts.budget);
+	fresh =
+	    c->plain && (now - c->born < c->opts.ttl_s || atomic_load(&c->live) > c->opts.budget);
 	if (!fresh) {
 		if (c->rendering) {
 			/* share the render in flight */

@@ -1,4 +1,5 @@
-/* rcache.h - a render cache: one render shared by concurrent requests, bounded in age and memory. */
+/* rcache.h - a render cache: one render shared by concurrent requests, bounded in age and memory.
+ */
 #ifndef CGOSCOPE_RCACHE_H
 #define CGOSCOPE_RCACHE_H
 
@@ -22,7 +23,7 @@ struct rbody {
 typedef int (*rcache_render_fn)(void *ctx, char **text, size_t *len);
 
 struct rcache_opts {
-	double ttl_s;  /* a render younger than this serves later requests too; 0: none */
+	double ttl_s; /* a render younger than this serves later requests too; 0: none */
 	size_t budget; /* live bytes (held by responses still being sent) beyond which
 			  requests get the current render, however old, instead of a new one */
 };

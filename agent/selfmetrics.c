@@ -53,8 +53,9 @@ static void proc_stat(double *start, double *vsize, double *rss)
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* comm may hold spaces */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-				"%*d %*d %llu %llu %lld",
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			 "%*d %*d %llu %llu %lld",
 			 &starttime, &vs, &rsspages) != 3)
 		return;
 	f = fopen("/proc/stat", "re");

@@ -9,7 +9,7 @@
 struct selfmetrics_src {
 	const struct http_server *srv;
 	unsigned long long renders; /* /metrics renders made (the rest served from the cache) */
-	size_t live_bytes;	    /* rendered bodies alive (cached or being sent) */
+	size_t live_bytes; /* rendered bodies alive (cached or being sent) */
 };
 
 /*

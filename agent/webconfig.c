@@ -107,7 +107,8 @@ static int tls_config(struct parse *p, yaml_node_t *m, struct webconfig *wc)
 	if (!err && !wc->cert_file != !wc->key_file)
 		return fail(p, "tls_server_config: cert_file and key_file go together");
 	if (!err && !wc->cert_file && (wc->client_ca_file || wc->client_auth))
-		return fail(p, "tls_server_config: client certificates need cert_file and key_file");
+		return fail(p,
+			    "tls_server_config: client certificates need cert_file and key_file");
 	if (!err && wc->client_auth >= HTTP_VERIFY_CLIENT_CERT_IF_GIVEN && !wc->client_ca_file)
 		return fail(p, "tls_server_config: client_auth_type %s needs client_ca_file",
 			    client_auth_names[wc->client_auth]);
@@ -172,8 +173,8 @@ static int root(struct parse *p, struct webconfig *wc)
 	return err;
 }
 
-int webconfig__parse(const char *text, size_t len, const char *dir, struct webconfig *wc,
-		     char *why, size_t whylen)
+int webconfig__parse(const char *text, size_t len, const char *dir, struct webconfig *wc, char *why,
+		     size_t whylen)
 {
 	struct parse p = { .dir = dir, .why = why, .whylen = whylen };
 	yaml_parser_t parser;

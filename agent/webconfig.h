@@ -25,8 +25,8 @@ struct webconfig {
  * toolkit. An empty document is a valid empty config. On failure why holds
  * one line. Returns 0, -EINVAL or -ENOMEM; wc is freed by webconfig__free().
  */
-int webconfig__parse(const char *text, size_t len, const char *dir, struct webconfig *wc,
-		     char *why, size_t whylen);
+int webconfig__parse(const char *text, size_t len, const char *dir, struct webconfig *wc, char *why,
+		     size_t whylen);
 
 /* webconfig__parse() of the file at path (relative names from its folder). Returns 0 or -errno. */
 int webconfig__load(const char *path, struct webconfig *wc, char *why, size_t whylen);

@@ -38,7 +38,10 @@ for _ in $(seq "$procs"); do
 done
 
 # metric NAME [LABELS]: the value of one sample of the agent's /metrics
-metric() { curl -s "$url" | awk -v n="$1${2:+\{$2\}}" '$1 == n {print $2; exit}'; }
+metric() {
+	curl -s "$url" | awk -v n="$1" -v l="${2:-}" 'BEGIN { if (l != "") n = n "{" l "}" }
+		$1 == n { print $2; exit }'
+}
 
 for ttl in 1000 0; do
 	"$out/cgoscope" agent --web.listen-address=127.0.0.1:0 --include "$dir/*" \

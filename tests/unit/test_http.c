@@ -214,6 +214,16 @@ static char *get(int port, const char *path, const char *extra)
 	return buf;
 }
 
+/* GET path (with extra header lines) answers want. */
+static void expect_status(int port, const char *path, const char *extra, int want)
+{
+	char *resp = get(port, path, extra);
+
+	if (status_of(resp) != want)
+		fail_msg("GET %s: want %d, got:\n%s", path, want, resp);
+	free(resp);
+}
+
 static void expect_metrics(int port)
 {
 	char *resp = get(port, "/metrics", NULL);
@@ -838,38 +848,24 @@ static void test_bcrypt_users(void **state)
 	struct http_opts opts = { .users = users, .nusers = 2 };
 	struct http_server *srv = start(&opts);
 	int port = http__port(srv), i;
-	char *resp;
 
-	for (i = 0; i < 2; i++) { /* the second from the cache of passed credentials */
-		resp = get(port, "/metrics", GOOD_AUTH);
-		assert_int_equal(status_of(resp), 200);
-		free(resp);
-	}
-	resp = get(port, "/metrics", BAD_AUTH);
-	assert_int_equal(status_of(resp), 401);
-	free(resp);
+	for (i = 0; i < 2; i++) /* the second from the cache of passed credentials */
+		expect_status(port, "/metrics", GOOD_AUTH, 200);
+	expect_status(port, "/metrics", BAD_AUTH, 401);
 	/* user "alicex": unknown */
-	resp = get(port, "/metrics", "Authorization: Basic YWxpY2V4OnMzY3JldA==\r\n");
-	assert_int_equal(status_of(resp), 401);
-	free(resp);
+	expect_status(port, "/metrics", "Authorization: Basic YWxpY2V4OnMzY3JldA==\r\n", 401);
 	/* reloaded without alice: her cached login is gone too */
 	opts.nusers = 1;
 	assert_int_equal(http__reload(srv, &opts), 0);
-	resp = get(port, "/metrics", GOOD_AUTH);
-	assert_int_equal(status_of(resp), 401);
-	free(resp);
+	expect_status(port, "/metrics", GOOD_AUTH, 401);
 	/* a bad hash: refused, the old users stay */
 	users[1].hash = "not-a-hash";
 	opts.nusers = 2;
 	assert_int_equal(http__reload(srv, &opts), -EINVAL);
-	resp = get(port, "/healthz", NULL);
-	assert_int_equal(status_of(resp), 200);
-	free(resp);
-	resp = get(port, "/metrics", "Authorization: Basic Ym9iOmh1bnRlcjI=\r\n"); /* bob:hunter2 */
-	assert_int_equal(status_of(resp), 200);
-	free(resp);
+	expect_status(port, "/healthz", NULL, 200);
+	/* bob:hunter2 */
+	expect_status(port, "/metrics", "Authorization: Basic Ym9iOmh1bnRlcjI=\r\n", 200);
 	http__stop(srv);
-	opts.nusers = 2;
 	assert_int_not_equal(http__start(&opts, fake_handler, NULL, &srv), 0);
 }
 

@@ -73,7 +73,8 @@ static void test_errors(void **state)
 		{ "tls_server_config:\n  cert_file: a\n  key_file: b\n"
 		  "  client_auth_type: RequireAndVerifyClientCert\n",
 		  "needs client_ca_file" },
-		{ "tls_server_config:\n  client_auth_type: RequireAnyClientCert\n", "need cert_file" },
+		{ "tls_server_config:\n  client_auth_type: RequireAnyClientCert\n",
+		  "need cert_file" },
 		{ "tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: SSL3\n",
 		  "min_version" },
 		{ "tls_server_config:\n  keyfile: b\n", "unknown key keyfile" },
