@@ -281,14 +281,17 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
 		count(srv, handler, 500);
 		return MHD_NO; /* MHD closes the connection */
 	}
+	/* counted before the client can see the answer */
+	count(srv, handler, status);
+	if (status >= 500)
+		atomic_fetch_add(&srv->errors, 1);
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		ret = MHD_queue_basic_auth_fail_response(conn, HTTP_REALM, r);
 	else
 		ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
-	if (ret == MHD_NO || status >= 500)
+	if (ret == MHD_NO && status < 500)
 		atomic_fetch_add(&srv->errors, 1);
-	count(srv, handler, status);
 	return ret;
 }
 

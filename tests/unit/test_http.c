@@ -16,6 +16,7 @@
 #include <crypt.h>
 #include <cmocka.h>
 #include "http.h"
+#include "selfmetrics.h"
 
 #define LOOPBACK	"127.0.0.1:0"
 #define METRICS_BODY	"cgoscope_up 1\n"
@@ -869,6 +870,32 @@ static void test_bcrypt_users(void **state)
 	assert_int_not_equal(http__start(&opts, fake_handler, NULL, &srv), 0);
 }
 
+/* The server's counters as the agent exports them (selfmetrics.c). */
+static void test_self_metrics(void **state)
+{
+	struct http_server *srv = start_default();
+	struct selfmetrics_src src = { .srv = srv, .renders = 3, .live_bytes = 42 };
+	char *text = strdup("cgoscope_up 1\n");
+	size_t len = strlen(text);
+
+	expect_status(http__port(srv), "/metrics", NULL, 200);
+	expect_status(http__port(srv), "/nope", NULL, 404);
+	expect_status(http__port(srv), "/nope", NULL, 404);
+	assert_int_equal(selfmetrics__append(&src, &text, &len), 0);
+	assert_int_equal(strlen(text), len);
+	assert_true(!strncmp(text, "cgoscope_up 1\n# HELP process_cpu_seconds_total ", 46));
+	assert_non_null(strstr(text, "\ncgoscope_http_requests_total{handler=\"other\",code=\"200\"} 1\n"));
+	assert_non_null(strstr(text, "\ncgoscope_http_requests_total{handler=\"other\",code=\"404\"} 2\n"));
+	assert_non_null(strstr(text, "\n# TYPE process_resident_memory_bytes gauge\n"));
+	assert_non_null(strstr(text, "\nprocess_open_fds "));
+	assert_non_null(strstr(text, "\ncgoscope_http_renders_total 3\n"));
+	assert_non_null(strstr(text, "\ncgoscope_http_render_live_bytes 42\n"));
+	assert_non_null(strstr(text, "\ncgoscope_http_connections_closed_total{reason=\"limit\"} 0\n"));
+	assert_null(strstr(text, "nan"));
+	free(text);
+	http__stop(srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -881,7 +908,7 @@ int main(void)
 		cmocka_unit_test(test_tls),	      cmocka_unit_test(test_start_errors),
 		cmocka_unit_test(test_ipv6),	      cmocka_unit_test(test_read_deadline),
 		cmocka_unit_test(test_accepts_gzip),  cmocka_unit_test(test_bad_requests),
-		cmocka_unit_test(test_bcrypt_users),
+		cmocka_unit_test(test_bcrypt_users),  cmocka_unit_test(test_self_metrics),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
