@@ -169,7 +169,10 @@ func TestAgentSlowClients(t *testing.T) {
 	}
 	defer func() { close(stop); wg.Wait() }()
 
-	client := &http.Client{Timeout: 5 * time.Second}
+	// a new connection per request, as a Prometheus whose keep-alive connection the agent
+	// closed between scrapes: holding one connection open from before the attack would
+	// never meet the connection limit
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	get := func(path string) (time.Duration, error) {
 		t0 := time.Now()
 		resp, err := client.Get(a.URL + path)
