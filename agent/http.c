@@ -29,7 +29,12 @@
 #define HEALTHZ	  "/healthz"
 #define MAX_COUNTS 128 /* (handler, code) pairs counted; more fold into the last one */
 #define AUTH_CACHE 16	/* credentials that passed, kept so bcrypt runs once per client */
-#define CONN_HEADROOM 16 /* MHD's own limit is max_conns plus this: room to evict */
+/*
+ * MHD's own limit is twice max_conns plus this: room to evict, and MHD splits its limit
+ * between the HTTP_THREADS workers, so one busy worker must not refuse what our eviction
+ * (over max_conns in all) would have made room for.
+ */
+#define CONN_HEADROOM 16
 #define LOCALHOST "localhost"
 
 /* The users who may log in (swapped whole on reload). */
@@ -815,7 +820,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *srv, const struct tls
 {
 	unsigned int flags = MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	struct MHD_OptionItem items[] = {
-		{ MHD_OPTION_CONNECTION_LIMIT, srv->max_conns + CONN_HEADROOM, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, 2 * srv->max_conns + CONN_HEADROOM, NULL },
 		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->per_ip, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, srv->timeout_s, NULL },
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL },
