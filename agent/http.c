@@ -73,7 +73,7 @@ struct http_server {
 	bool any;
 	unsigned int max_conns, per_ip, timeout_s;
 	struct httpconn_table *conns;
-	pthread_rwlock_t auth_lock; /* guards the auth pointer */
+	pthread_rwlock_t auth_lock; /* guards the auth pointer and tls (swapped on reload) */
 	struct auth *auth; /* NULL: no auth */
 	struct tls tls;
 	atomic_ullong requests, errors;
@@ -395,12 +395,17 @@ static bool authorized(struct http_server *srv, struct MHD_Connection *conn)
 /* Whether the client's certificate satisfies client_auth (always true without TLS). */
 static bool client_cert_ok(struct http_server *srv, struct MHD_Connection *conn)
 {
-	enum http_client_auth ca = srv->tls.client_auth;
 	const union MHD_ConnectionInfo *ci;
+	enum http_client_auth ca;
 	gnutls_session_t session;
 	unsigned int status = 0, n = 0;
+	bool tls;
 
-	if (!srv->tls.cert || ca <= HTTP_REQUEST_CLIENT_CERT)
+	pthread_rwlock_rdlock(&srv->auth_lock);
+	ca = srv->tls.client_auth;
+	tls = srv->tls.cert;
+	pthread_rwlock_unlock(&srv->auth_lock);
+	if (!tls || ca <= HTTP_REQUEST_CLIENT_CERT)
 		return true;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
@@ -957,7 +962,7 @@ int http__reload(struct http_server *srv, const struct http_opts *opts)
 	struct MHD_Daemon *old, *fresh;
 	const char *why = NULL;
 	struct auth *a, *old_auth;
-	struct tls t;
+	struct tls t, prev;
 	int err, fd;
 
 	err = auth_new(opts, &a, &why);
@@ -983,24 +988,41 @@ int http__reload(struct http_server *srv, const struct http_opts *opts)
 		}
 		old = srv->daemon;
 		fd = MHD_quiesce_daemon(old);
-		fresh = fd >= 0 ? start_daemon(srv, &t, fd) : NULL;
-		if (!fresh) {
-			err = errno ? -errno : -EIO;
-			fprintf(stderr, "cgoscope: web config not reloaded: %s\n", strerror(-err));
+		if (fd < 0) {
+			fprintf(stderr, "cgoscope: web config not reloaded: cannot hand the "
+					"listening socket over\n");
 			tls_free(&t);
 			auth_free(a);
-			if (fd >= 0) /* keep serving the old way on a new daemon */
-				srv->daemon = start_daemon(srv, &srv->tls, fd);
-			if (srv->daemon)
+			return -EIO;
+		}
+		/* the new policy first: no request on the new daemon is checked by the old one */
+		pthread_rwlock_wrlock(&srv->auth_lock);
+		prev = srv->tls;
+		srv->tls = t;
+		pthread_rwlock_unlock(&srv->auth_lock);
+		fresh = start_daemon(srv, &srv->tls, fd);
+		if (!fresh) {
+			err = errno ? -errno : -EIO;
+			fprintf(stderr, "cgoscope: web config not reloaded: %s\n",
+				srv->start_msg[0] ? srv->start_msg : strerror(-err));
+			pthread_rwlock_wrlock(&srv->auth_lock);
+			srv->tls = prev;
+			pthread_rwlock_unlock(&srv->auth_lock);
+			tls_free(&t);
+			auth_free(a);
+			/* serve the old way on a new daemon (the old one accepts no more) */
+			fresh = start_daemon(srv, &srv->tls, fd);
+			if (fresh) {
+				srv->daemon = fresh;
 				MHD_stop_daemon(old);
-			else
-				srv->daemon = old;
+			} else {
+				fprintf(stderr, "cgoscope: http: cannot accept connections any more\n");
+			}
 			return err;
 		}
 		srv->daemon = fresh;
 		MHD_stop_daemon(old);
-		tls_free(&srv->tls);
-		srv->tls = t;
+		tls_free(&prev);
 	} else {
 		tls_free(&t);
 	}
