@@ -567,6 +567,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
 	struct http_server *srv = cls;
 	const union MHD_ConnectionInfo *ci;
+	struct sockaddr *sa;
+	int fd;
 
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		httpconn__closed(srv->conns, *socket_context);
@@ -576,9 +578,19 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci)
 		return;
-	*socket_context = httpconn__opened(srv->conns, ci->connect_fd);
+	fd = ci->connect_fd;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	sa = ci ? ci->client_addr : NULL;
+	if (sa && sa->sa_family == AF_INET6)
+		*socket_context =
+		    httpconn__opened(srv->conns, fd, &((struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	else if (sa && sa->sa_family == AF_INET)
+		*socket_context =
+		    httpconn__opened(srv->conns, fd, &((struct sockaddr_in *)sa)->sin_addr, 4);
+	else
+		*socket_context = httpconn__opened(srv->conns, fd, "", 0);
 	if (!*socket_context)
-		shutdown(ci->connect_fd, SHUT_RDWR);
+		shutdown(fd, SHUT_RDWR);
 }
 
 /* MHD_OPTION_NOTIFY_COMPLETED: the response is sent; the next request's deadline starts. */
@@ -1076,6 +1088,7 @@ void http__conn_stats(const struct http_server *srv, struct http_conn_stats *st)
 	st->evicted_limit = hs.evicted_limit;
 	st->evicted_read = hs.evicted_read;
 	st->evicted_write = hs.evicted_write;
+	st->refused = hs.refused;
 }
 
 void http__stop(struct http_server *srv)

@@ -124,7 +124,7 @@ void http__foreach_count(const struct http_server *srv,
 /* Connections open now, and those the server closed because of a deadline or the limit. */
 struct http_conn_stats {
 	unsigned int open;
-	unsigned long long evicted_limit, evicted_read, evicted_write;
+	unsigned long long evicted_limit, evicted_read, evicted_write, refused;
 };
 void http__conn_stats(const struct http_server *srv, struct http_conn_stats *st);
 

@@ -17,6 +17,7 @@ struct httpconn {
 	int fd;
 	enum conn_state state;
 	double since; /* when the current state began */
+	unsigned char peer[16]; /* the client's address (IPv4 in the first 4 bytes) */
 };
 
 struct httpconn_table {
@@ -98,23 +99,49 @@ int httpconn__new(const struct httpconn_opts *opts, struct httpconn_table **out)
 	return 0;
 }
 
-/* The connection to evict for a new one: the oldest reading, else the oldest serving. */
-static struct httpconn *victim_locked(struct httpconn_table *t, struct httpconn *newc)
+/* Connections from c's address (live ones). */
+static unsigned int peer_count(struct httpconn_table *t, const struct httpconn *c)
 {
-	struct httpconn *c, *serving = NULL;
+	const struct httpconn *o;
+	unsigned int n = 0;
 
-	for (c = t->head.next; c != &t->head; c = c->next) {
-		if (c == newc || c->state == CONN_SHUT)
-			continue;
-		if (c->state == CONN_READING)
-			return c;
-		if (!serving || c->since < serving->since)
-			serving = c;
-	}
-	return serving;
+	for (o = t->head.next; o != &t->head; o = o->next)
+		n += o->state != CONN_SHUT && !memcmp(o->peer, c->peer, sizeof(c->peer));
+	return n;
 }
 
-struct httpconn *httpconn__opened(struct httpconn_table *t, int fd)
+/*
+ * The connection to evict for a new one: from the client address that holds
+ * the most connections (a scraper with its own address is never pushed out by
+ * a flood from others), the one waiting longest for its request, else the one
+ * sending longest; the new one itself only when it is alone in that group.
+ */
+static struct httpconn *victim_locked(struct httpconn_table *t, struct httpconn *newc)
+{
+	struct httpconn *c, *best = NULL;
+	unsigned int most = 0, n;
+
+	for (c = t->head.next; c != &t->head; c = c->next) {
+		if (c->state == CONN_SHUT)
+			continue;
+		n = peer_count(t, c);
+		if (n > most) {
+			most = n;
+			best = c;
+		}
+	}
+	/* best: the oldest connection (list order) of the biggest group */
+	for (c = best; c && c != &t->head; c = c->next)
+		if (c != newc && c->state == CONN_READING && !memcmp(c->peer, best->peer, 16))
+			return c;
+	for (c = best; c && c != &t->head; c = c->next)
+		if (c != newc && c->state == CONN_SERVING && !memcmp(c->peer, best->peer, 16))
+			return c;
+	return newc;
+}
+
+struct httpconn *httpconn__opened(struct httpconn_table *t, int fd, const void *peer,
+				  size_t peer_len)
 {
 	struct httpconn *c = calloc(1, sizeof(*c)), *v;
 	unsigned int live = 0;
@@ -124,6 +151,7 @@ struct httpconn *httpconn__opened(struct httpconn_table *t, int fd)
 	c->fd = fd;
 	c->state = CONN_READING;
 	c->since = clock__mono_s();
+	memcpy(c->peer, peer, peer_len < sizeof(c->peer) ? peer_len : sizeof(c->peer));
 	pthread_mutex_lock(&t->lock);
 	c->prev = t->head.prev;
 	c->next = &t->head;
@@ -135,7 +163,7 @@ struct httpconn *httpconn__opened(struct httpconn_table *t, int fd)
 	if (live > t->opts.max_conns) {
 		v = victim_locked(t, c);
 		if (v)
-			shut_locked(v, &t->st.evicted_limit);
+			shut_locked(v, v == c ? &t->st.refused : &t->st.evicted_limit);
 	}
 	pthread_mutex_unlock(&t->lock);
 	return c;

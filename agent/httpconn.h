@@ -13,6 +13,7 @@ struct httpconn_opts {
 struct httpconn_stats {
 	unsigned int open; /* connections now */
 	unsigned long long evicted_limit; /* closed to make room for a new connection */
+	unsigned long long refused; /* new connections closed at once: no room */
 	unsigned long long evicted_read; /* closed: request not read within read_s */
 	unsigned long long evicted_write; /* closed: response not sent within write_s */
 };
@@ -28,12 +29,16 @@ struct httpconn_table;
 int httpconn__new(const struct httpconn_opts *opts, struct httpconn_table **out);
 
 /*
- * A connection on socket fd was accepted: its read deadline starts. When
- * more than max_conns are open, the one waiting longest for its request
- * (else the one sending longest) is shut down to make room. Returns the
- * connection, or NULL without memory (the caller then shuts fd down itself).
+ * A connection on socket fd from the client address peer (peer_len bytes:
+ * 4 for IPv4, 16 for IPv6) was accepted: its read deadline starts. When more
+ * than max_conns are open, one of the address that holds the most
+ * connections is shut down to make room: the one waiting longest for its
+ * request, else the one sending longest, the new one only when it is that
+ * address's only connection. Returns the connection, or NULL without memory
+ * (the caller then shuts fd down itself).
  */
-struct httpconn *httpconn__opened(struct httpconn_table *t, int fd);
+struct httpconn *httpconn__opened(struct httpconn_table *t, int fd, const void *peer,
+				  size_t peer_len);
 
 /* Its request is read: the write deadline starts. NULL c ok. */
 void httpconn__serving(struct httpconn_table *t, struct httpconn *c);

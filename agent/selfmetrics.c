@@ -116,10 +116,12 @@ int selfmetrics__append(const struct selfmetrics_src *src, char **text, size_t *
 	http__conn_stats(src->srv, &cs);
 	gauge(f, "cgoscope_http_connections", "HTTP connections open now.", cs.open);
 	family(f, "cgoscope_http_connections_closed_total", "counter",
-	       "HTTP connections the agent closed: to make room at the connection limit, or "
-	       "past the deadline for reading a request or sending a response.");
+	       "HTTP connections the agent closed: to make room at the connection limit, new "
+	       "ones without room, or past the deadline for reading a request or sending a "
+	       "response.");
 	fprintf(f, "cgoscope_http_connections_closed_total{reason=\"limit\"} %llu\n",
 		cs.evicted_limit);
+	fprintf(f, "cgoscope_http_connections_closed_total{reason=\"refused\"} %llu\n", cs.refused);
 	fprintf(f, "cgoscope_http_connections_closed_total{reason=\"read_deadline\"} %llu\n",
 		cs.evicted_read);
 	fprintf(f, "cgoscope_http_connections_closed_total{reason=\"write_deadline\"} %llu\n",

@@ -214,8 +214,8 @@ func TestAgentSlowClients(t *testing.T) {
 	t.Logf("%d slowloris + %d slow readers for %v: /metrics p50 %v max %v, /healthz p50 %v max %v (%d each)",
 		hostileConns, hostileConns, hostileFor, pct(metricsLat, 50), pct(metricsLat, 100),
 		pct(healthLat, 50), pct(healthLat, 100), len(metricsLat))
-	t.Logf("agent RSS %.1f MB before, %.1f MB at most under attack; closed by the agent: %.0f at the limit, %.0f past the read deadline, %.0f past the write deadline; slowloris reconnects %d; renders %.0f",
-		float64(rss0)/1e6, float64(rssMax)/1e6, closed("limit"), closed("read_deadline"), closed("write_deadline"), reconnects, renders)
+	t.Logf("agent RSS %.1f MB before, %.1f MB at most under attack; closed by the agent: %.0f at the limit, %.0f refused, %.0f past the read deadline, %.0f past the write deadline; slowloris reconnects %d; renders %.0f",
+		float64(rss0)/1e6, float64(rssMax)/1e6, closed("limit"), closed("refused"), closed("read_deadline"), closed("write_deadline"), reconnects, renders)
 	mu.Unlock()
 	if rssMax-rss0 > hostileRSSGrow {
 		t.Errorf("agent RSS grew from %.1f MB to %.1f MB under attack (bound +%d MB)", float64(rss0)/1e6, float64(rssMax)/1e6, hostileRSSGrow>>20)

@@ -523,8 +523,8 @@ static bool closed_by_peer(int fd)
 }
 
 /*
- * More idle connections than max_conns: a fresh GET is served at once, the
- * oldest idle connections making room (closed by the server), so the open
+ * More idle connections than max_conns (all from one address): a newcomer
+ * evicts the oldest idle one; a fresh GET is served at once, and the open
  * ones never exceed the limit for long.
  */
 static void test_conn_limit(void **state)
@@ -549,9 +549,46 @@ static void test_conn_limit(void **state)
 		if (!closed_by_peer(idle[i]))
 			fail_msg("idle connection %zu (of the oldest) still open", i);
 	http__conn_stats(srv, &st);
-	assert_true(st.evicted_limit >= 8);
+	assert_true(st.evicted_limit >= 9);
+	assert_int_equal(st.refused, 0);
 	for (i = 0; i < 24; i++)
 		close(idle[i]);
+	http__stop(srv);
+}
+
+/* A lone client is not pushed out by a crowd from another address. */
+static void test_conn_fair_share(void **state)
+{
+	struct http_opts opts = { .max_conns = 8, .per_ip_conns = 200, .timeout_s = 30 };
+	struct http_server *srv = start(&opts);
+	struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+	int crowd[16], port = http__port(srv), lone = socket(AF_INET, SOCK_STREAM, 0);
+	struct http_conn_stats st;
+	size_t i;
+
+	/* the lone client from 127.0.0.2, the crowd from 127.0.0.1 */
+	from.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(port);
+	assert_true(lone >= 0);
+	assert_int_equal(bind(lone, (struct sockaddr *)&from, sizeof(from)), 0);
+	assert_int_equal(connect(lone, (struct sockaddr *)&to, sizeof(to)), 0);
+	wait_open(srv, 1);
+	for (i = 0; i < 16; i++) /* each evicts the crowd's own oldest, never the lone one */
+		crowd[i] = dial(port);
+	wait_open(srv, 8);
+	http__conn_stats(srv, &st);
+	assert_int_equal(st.evicted_limit, 9);
+	send_all(lone, GET_HEALTHZ, strlen(GET_HEALTHZ));
+	{
+		char buf[4096];
+
+		recv_all(lone, buf, sizeof(buf));
+		assert_int_equal(status_of(buf), 200);
+	}
+	close(lone);
+	for (i = 0; i < 16; i++)
+		close(crowd[i]);
 	http__stop(srv);
 }
 
@@ -909,6 +946,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6),	      cmocka_unit_test(test_read_deadline),
 		cmocka_unit_test(test_accepts_gzip),  cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_bcrypt_users),  cmocka_unit_test(test_self_metrics),
+		cmocka_unit_test(test_conn_fair_share),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
