@@ -13,7 +13,7 @@ CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
 CPPFLAGS := -D_GNU_SOURCE -DCGOSCOPE_VERSION='"$(VERSION)"' -I$(OUTPUT) -I$(OUTPUT)/proto -Ibpf \
 	-Iagent
-LIBS := -lbpf -lelf -lz -ljansson -lmicrohttpd -lcapstone -lprotobuf-c -lm -lpthread
+LIBS := -lbpf -lelf -lz -ljansson -lmicrohttpd -lgnutls -lcrypt -lyaml -lcapstone -lprotobuf-c -lm -lpthread
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined

@@ -2,11 +2,13 @@
 #include <argp.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <jansson.h>
+#include "agentapi.h"
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
@@ -19,12 +21,15 @@
 #include "starve.h"
 #include "stats.h"
 #include "tracer.h"
+#include "webconfig.h"
 
 #define MAX_FILTERS 32
 
 static struct agent_env {
 	const char *listen;
 	const char *telemetry_path;
+	const char *web_config; /* --web.config.file */
+	double cache_ttl_s;
 	const char *include[MAX_FILTERS];
 	int ninclude;
 	const char *exclude[MAX_FILTERS];
@@ -35,8 +40,9 @@ static struct agent_env {
 	struct http_opts http;
 	struct starve_opts starve;
 } env = {
-	.listen = ":10247",
+	.listen = "127.0.0.1:10247",
 	.telemetry_path = "/metrics",
+	.cache_ttl_s = AGENTAPI_DEFAULT_TTL_S,
 	.max_functions = 50,
 };
 
@@ -46,6 +52,8 @@ static struct agent {
 	struct tracer *tracer;
 	struct discover *disc;
 	struct expo *expo; /* what /metrics exports, kept across scrapes */
+	/* guards expo: renders run outside `lock`, folding exits under it (order: lock, expo_lock) */
+	pthread_mutex_t expo_lock;
 	struct verdict_memo {
 		pid_t pid;
 		__u64 start_time;
@@ -54,19 +62,22 @@ static struct agent {
 	size_t nmemo;
 	double scrape_duration_s;
 	double started;
-} ag = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} ag = { .lock = PTHREAD_MUTEX_INITIALIZER, .expo_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static const char doc[] =
 	"Trace every Go process that makes cgo calls on this host and serve Prometheus metrics, "
 	"a JSON API and alerts.\n"
 	"\v"
-	"Endpoints: / (links), /healthz, /metrics (--web.telemetry-path), /api/v1/processes,\n"
-	"/api/v1/alerts. When a process's starvation verdict changes, one JSON line is\n"
-	"written to stdout.\n"
+	"Endpoints: / (links), /healthz, /metrics (--web.telemetry-path), /api/v1/processes\n"
+	"[?pid=N][&pretty=1], /api/v1/processes/PID, /api/v1/alerts (docs/http.md). When a\n"
+	"process's starvation verdict changes, one JSON line is written to stdout. It listens\n"
+	"on 127.0.0.1:10247 unless told otherwise; TLS and basic auth come from\n"
+	"--web.config.file (the Prometheus exporter-toolkit format, reloaded on SIGHUP).\n"
 	"\n"
 	"Examples:\n"
-	"  cgoscope agent                                   # all Go+cgo processes, :10247\n"
-	"  cgoscope agent --web.listen-address=127.0.0.1:10247 --include '/srv/*'\n"
+	"  cgoscope agent                                   # all Go+cgo processes, 127.0.0.1:10247\n"
+	"  cgoscope agent --web.listen-address=:10247 --web.config.file=/etc/cgoscope/web.yml\n"
+	"  cgoscope agent --include '/srv/*'\n"
 	"  cgoscope agent -p 1234 -p 5678                   # a fixed set of processes\n";
 
 enum {
@@ -81,10 +92,19 @@ enum {
 	OPT_TLS_KEY,
 	OPT_USER,
 	OPT_PASS_FILE,
+	OPT_WEB_CONFIG,
+	OPT_CACHE_TTL,
 };
 
 static const struct argp_option options[] = {
-	{ "web.listen-address", OPT_LISTEN, "ADDR", 0, "Listen here (default :10247)", 0 },
+	{ "web.listen-address", OPT_LISTEN, "ADDR", 0,
+	  "Listen here: IPv4:port, [IPv6]:port, localhost:port or :port for every address "
+	  "(default 127.0.0.1:10247)", 0 },
+	{ "web.config.file", OPT_WEB_CONFIG, "FILE", 0,
+	  "TLS and basic auth (bcrypt) in the exporter-toolkit web config format; SIGHUP reloads it",
+	  0 },
+	{ "web.render-cache-ttl", OPT_CACHE_TTL, "MS", 0,
+	  "Scrapes within MS ms of a render share it (default 1000; 0: only concurrent ones)", 0 },
 	{ "web.telemetry-path", OPT_PATH, "PATH", 0, "Path of the metrics (default /metrics)", 0 },
 	{ "include", OPT_INCLUDE, "GLOB", 0,
 	  "Trace only processes whose executable path or comm matches (repeatable)", 0 },
@@ -100,11 +120,13 @@ static const struct argp_option options[] = {
 	  "Bounds of the latency histogram in seconds, rounded up to powers of two ns "
 	  "(default 15 from 256ns to 68.7s)",
 	  0 },
-	{ "tls-cert", OPT_TLS_CERT, "FILE", 0, "Serve HTTPS with this PEM certificate", 0 },
-	{ "tls-key", OPT_TLS_KEY, "FILE", 0, "... and this PEM key", 0 },
-	{ "basic-auth-user", OPT_USER, "USER", 0, "Require HTTP basic auth (not on /healthz)", 0 },
-	{ "basic-auth-password-file", OPT_PASS_FILE, "FILE", 0, "... with the password in FILE",
-	  0 },
+	{ "tls-cert", OPT_TLS_CERT, "FILE", 0,
+	  "Serve HTTPS with this PEM certificate (tls_server_config.cert_file)", 0 },
+	{ "tls-key", OPT_TLS_KEY, "FILE", 0, "... and this PEM key (key_file)", 0 },
+	{ "basic-auth-user", OPT_USER, "USER", 0,
+	  "Require HTTP basic auth (not on /healthz); one more user besides the web config's", 0 },
+	{ "basic-auth-password-file", OPT_PASS_FILE, "FILE", 0,
+	  "... with the plain password in FILE", 0 },
 	{},
 };
 
@@ -155,6 +177,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--histogram-buckets: increasing seconds in (0, 549], "
 					  "comma-separated: '%s'", arg);
 		break;
+	case OPT_WEB_CONFIG:
+		env.web_config = arg;
+		break;
+	case OPT_CACHE_TTL: {
+		long ms;
+
+		if (cli__parse_long(arg, "--web.render-cache-ttl", 0, 60000, &ms))
+			argp_usage(state);
+		env.cache_ttl_s = ms / 1000.0;
+		break;
+	}
 	case OPT_TLS_CERT:
 		env.http.tls_cert = arg;
 		break;
@@ -175,6 +208,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!env.http.tls_cert != !env.http.tls_key)
 			argp_error(state, "--tls-cert and --tls-key go together");
+		if (env.web_config && env.http.tls_cert)
+			argp_error(state, "--tls-cert/--tls-key or --web.config.file, not both");
 		if (!env.http.basic_user != !env.http.basic_pass)
 			argp_error(state,
 				   "--basic-auth-user and --basic-auth-password-file go together");
@@ -256,32 +291,16 @@ static void evaluate_alerts(void)
 	memo_prune();
 }
 
-static int respond_text(struct http_response *resp, int status, const char *type, char *body)
+/* agentapi's collect: a snapshot under the agent lock (the renders work on the copy). */
+static int collect(void *ctx, struct snapshot *snap, struct prom_opts *po)
 {
-	if (!body)
-		return -ENOMEM;
-	resp->status = status;
-	resp->content_type = type;
-	resp->body = body;
-	resp->len = strlen(body);
-	return 0;
-}
+	struct discover_stats ds;
+	int err;
 
-static int respond_json(struct http_response *resp, json_t *body_json)
-{
-	char *body;
-
-	if (!body_json)
-		return -ENOMEM;
-	body = json_dumps(body_json, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-	json_decref(body_json);
-	return respond_text(resp, 200, "application/json", body);
-}
-
-static int render_metrics(const struct snapshot *snap, struct http_response *resp)
-{
-	struct discover_stats ds = discover__stats(ag.disc);
-	struct prom_opts po = {
+	pthread_mutex_lock(&ag.lock);
+	discover__poll(ag.disc); /* exits and execs up to this very moment */
+	ds = discover__stats(ag.disc);
+	*po = (struct prom_opts){
 		.scrape_duration_s = ag.scrape_duration_s,
 		.attach_failures = ds.attach_failures,
 		.expo = ag.expo,
@@ -289,65 +308,9 @@ static int render_metrics(const struct snapshot *snap, struct http_response *res
 		.attach_latency_s = ds.attach_latency_s,
 		.discovery_dropped = ds.dropped,
 	};
-	char *text;
-	size_t len;
-	int err = prom__render(snap, &po, &text, &len);
-
-	if (err)
-		return err;
-	resp->status = 200;
-	resp->content_type = PROM_CONTENT_TYPE;
-	resp->body = text;
-	resp->len = len;
-	return 0;
-}
-
-static char *landing_page(void)
-{
-	char *page = NULL;
-
-	if (asprintf(&page,
-		     "<!DOCTYPE html><html><head><title>cgoscope</title></head><body>"
-		     "<h1>cgoscope %s</h1><p>cgo calls of the Go processes on this host.</p><ul>"
-		     "<li><a href=\"%s\">%s</a> (Prometheus)</li>"
-		     "<li><a href=\"/api/v1/processes\">/api/v1/processes</a></li>"
-		     "<li><a href=\"/api/v1/alerts\">/api/v1/alerts</a></li>"
-		     "<li><a href=\"/healthz\">/healthz</a></li></ul></body></html>\n",
-		     CGOSCOPE_VERSION, env.telemetry_path, env.telemetry_path) < 0)
-		return NULL;
-	return page;
-}
-
-/* Serves one request (on the HTTP thread): fresh data under the agent lock. */
-static int handle(const char *path, void *ctx, struct http_response *resp)
-{
-	bool metrics = !strcmp(path, env.telemetry_path);
-	bool procs = !strcmp(path, "/api/v1/processes"), alerts = !strcmp(path, "/api/v1/alerts");
-	double t0 = clock__mono_s();
-	struct snapshot snap;
-	int err;
-
-	(void)ctx;
-	if (!strcmp(path, "/healthz"))
-		return respond_text(resp, 200, "text/plain; charset=utf-8", strdup("ok\n"));
-	if (!strcmp(path, "/"))
-		return respond_text(resp, 200, "text/html; charset=utf-8", landing_page());
-	if (!metrics && !procs && !alerts)
-		return respond_text(resp, 404, "text/plain; charset=utf-8",
-				    strdup("not found: see /\n"));
-	pthread_mutex_lock(&ag.lock);
-	discover__poll(ag.disc); /* exits and execs up to this very moment */
-	err = stats__collect(ag.tracer, &env.starve, &snap);
-	if (!err) {
-		snap.duration_s = clock__mono_s() - ag.started;
-		if (metrics)
-			err = render_metrics(&snap, resp);
-		else
-			err = respond_json(resp, procs ? json__snapshot(&snap) : json__alerts(&snap));
-		snapshot__free(&snap);
-	}
-	if (metrics)
-		ag.scrape_duration_s = clock__mono_s() - t0;
+	err = stats__collect(ag.tracer, &env.starve, snap);
+	if (!err)
+		snap->duration_s = clock__mono_s() - ag.started;
 	pthread_mutex_unlock(&ag.lock);
 	return err;
 }
@@ -360,16 +323,80 @@ static void fold_exits(void *ctx)
 	(void)ctx;
 	if (stats__collect(ag.tracer, &env.starve, &snap))
 		return;
+	pthread_mutex_lock(&ag.expo_lock);
 	expo__update(ag.expo, &snap, snap.wall_time);
+	pthread_mutex_unlock(&ag.expo_lock);
 	snapshot__free(&snap);
 }
 
-static void loop(void)
+static void rendered(void *ctx, double seconds)
+{
+	pthread_mutex_lock(&ag.lock);
+	ag.scrape_duration_s = seconds;
+	pthread_mutex_unlock(&ag.lock);
+}
+
+static volatile sig_atomic_t reload_asked;
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	reload_asked = 1;
+}
+
+/* Reads --web.config.file into *wc and points env.http at it. Returns 0 or -errno (printed). */
+static int web_config_load(struct webconfig *wc)
+{
+	char why[256];
+	int err;
+
+	if (!env.web_config)
+		return 0;
+	err = webconfig__load(env.web_config, wc, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "cgoscope: --web.config.file %s: %s\n", env.web_config, why);
+		return err;
+	}
+	webconfig__apply(wc, &env.http);
+	return 0;
+}
+
+/* SIGHUP: the web config again; a bad file keeps the old settings (logged). */
+static void web_config_reload(struct http_server *srv, struct webconfig *wc)
+{
+	struct webconfig fresh;
+	struct http_opts opts = env.http;
+	char why[256];
+
+	reload_asked = 0;
+	if (!env.web_config) {
+		fprintf(stderr, "cgoscope: SIGHUP: no --web.config.file to reload\n");
+		return;
+	}
+	if (webconfig__load(env.web_config, &fresh, why, sizeof(why))) {
+		fprintf(stderr, "cgoscope: web config not reloaded, keeping the old one: %s\n", why);
+		return;
+	}
+	webconfig__apply(&fresh, &opts);
+	if (http__reload(srv, &opts)) {
+		webconfig__free(&fresh);
+		return;
+	}
+	webconfig__free(wc);
+	*wc = fresh;
+	webconfig__apply(wc, &env.http);
+	fprintf(stderr, "cgoscope: web config reloaded from %s (%zu users, %s)\n", env.web_config,
+		wc->nusers, wc->cert_file ? "TLS" : "no TLS");
+}
+
+static void loop(struct http_server *srv, struct webconfig *wc)
 {
 	double next_eval = clock__mono_s() + 1;
 
 	while (!cli_stop) {
 		cli__sleep_ms((long)(tracer__tick_s(ag.tracer) * 1000));
+		if (reload_asked)
+			web_config_reload(srv, wc);
 		pthread_mutex_lock(&ag.lock);
 		discover__poll(ag.disc);
 		tracer__govern(ag.tracer, &cli_tracing.gov);
@@ -385,8 +412,11 @@ int cmd_agent(int argc, char **argv)
 {
 	static const struct argp_child children[] = { { &cli_tracing_argp, 0, "Tracing:", 0 }, {} };
 	static const struct argp argp = { options, parse_opt, NULL, doc, children, NULL, NULL };
+	struct sigaction hup = { .sa_handler = on_sighup };
 	struct tracer_opts *topts = &cli_tracing.topts;
 	struct http_server *srv = NULL;
+	struct agentapi *api = NULL;
+	struct webconfig wc = { 0 };
 	size_t n;
 	int err;
 
@@ -395,10 +425,17 @@ int cmd_agent(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	env.http.listen = env.listen;
+	env.http.route = agentapi__route;
+	if (web_config_load(&wc))
+		return 2;
+	sigemptyset(&hup.sa_mask);
+	sigaction(SIGHUP, &hup, NULL);
 	topts->watch_exec = true;
 	err = tracer__open(topts, &ag.tracer);
-	if (err)
+	if (err) {
+		webconfig__free(&wc);
 		return 1;
+	}
 	cli__signals();
 	ag.started = clock__mono_s();
 	ag.expo = expo__new(&(struct expo_opts){ .per_process = env.per_process,
@@ -419,15 +456,22 @@ int cmd_agent(int argc, char **argv)
 	}
 	discover__scan(ag.disc);
 	n = tracer__count(ag.tracer, false);
-	err = http__start(&env.http, handle, NULL, &srv);
+	err = agentapi__new(&(struct agentapi_opts){
+		.telemetry_path = env.telemetry_path, .cache_ttl_s = env.cache_ttl_s,
+		.collect = collect, .rendered = rendered, .render_lock = &ag.expo_lock,
+		.srv = &srv }, &api);
+	if (!err)
+		err = http__start(&env.http, agentapi__handle, api, &srv);
 	if (err)
 		goto cleanup;
 	fprintf(stderr, "cgoscope: agent serving http%s://%s%s (port %d), tracing %zu processes\n",
 		env.http.tls_cert ? "s" : "", env.listen, env.telemetry_path, http__port(srv), n);
-	loop();
+	loop(srv, &wc);
 	fprintf(stderr, "cgoscope: stopping\n");
 cleanup:
-	http__stop(srv);
+	http__stop(srv); /* before the renders its responses may still hold */
+	agentapi__free(api);
+	webconfig__free(&wc);
 	pthread_mutex_lock(&ag.lock);
 	discover__free(ag.disc);
 	tracer__close(ag.tracer);

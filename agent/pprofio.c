@@ -5,44 +5,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include "gzipbuf.h"
 #include "pprof.h"
 
-#define GZIP_WBITS (15 + 16) /* deflate window 2^15, gzip header and trailer */
 #define FILE_MODE  0644
-
-/* in as one gzip member in a malloc'd *out of *out_len bytes. */
-static int gzip_buf(const void *in, size_t len, void **out, size_t *out_len)
-{
-	z_stream zs = { 0 };
-	uLong bound;
-	int ret;
-
-	*out = NULL;
-	if (len > UINT_MAX)
-		return -EFBIG;
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, GZIP_WBITS, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	bound = deflateBound(&zs, len);
-	*out = bound <= UINT_MAX ? malloc(bound) : NULL;
-	if (!*out) {
-		deflateEnd(&zs);
-		return -ENOMEM;
-	}
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = len;
-	zs.next_out = *out;
-	zs.avail_out = bound;
-	ret = deflate(&zs, Z_FINISH);
-	*out_len = zs.total_out;
-	deflateEnd(&zs);
-	if (ret == Z_STREAM_END)
-		return 0;
-	free(*out);
-	*out = NULL;
-	return -EIO;
-}
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -98,7 +64,7 @@ int pprof__write(const struct pprof_profile *p, const char *path)
 	err = pprof__encode(p, &raw, &raw_len);
 	if (err)
 		return err;
-	err = gzip_buf(raw, raw_len, &gz, &gz_len);
+	err = gzipbuf__compress(raw, raw_len, &gz, &gz_len);
 	free(raw);
 	if (err)
 		return err;

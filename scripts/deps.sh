@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjansson-dev libmicrohttpd-dev
       libcapstone-dev libcmocka-dev clang-format pkg-config prometheus golang-1.19-go tmux make gcc jq
-      valgrind libclang-rt-14-dev python3 libprotobuf-c-dev protobuf-c-compiler)
+      valgrind libclang-rt-14-dev python3 libprotobuf-c-dev protobuf-c-compiler
+      libyaml-dev libcrypt-dev libgnutls28-dev python3-jsonschema)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -80,10 +80,20 @@ func startAgentDefaults(t *testing.T, args ...string) *Agent {
 	return startAgentArgs(t, args)
 }
 
-// startAgentArgs starts `cgoscope agent` with exactly args (startAgent).
+// startAgentArgs starts `cgoscope agent` with args (startAgent). Unless args
+// set --web.render-cache-ttl, scrapes share only concurrent renders
+// (--web.render-cache-ttl=0): the tests compare each scrape with what the
+// workloads did just before it, which a render kept for 1 s would hide.
 func startAgentArgs(t *testing.T, args []string) *Agent {
 	t.Helper()
 	requireRoot(t)
+	ttl := false
+	for _, a := range args {
+		ttl = ttl || strings.HasPrefix(a, "--web.render-cache-ttl")
+	}
+	if !ttl {
+		args = append([]string{"--web.render-cache-ttl=0"}, args...)
+	}
 	a := &Agent{
 		process: process{t: t, what: "agent", stderr: &syncBuffer{}, done: make(chan struct{})},
 		args:    append([]string{"agent", "--web.listen-address", "127.0.0.1:0"}, args...),
