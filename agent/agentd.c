@@ -18,6 +18,7 @@
 #include "json.h"
 #include "procfs.h"
 #include "prom.h"
+#include "runloop.h"
 #include "starve.h"
 #include "stats.h"
 #include "tracer.h"
@@ -389,23 +390,45 @@ static void web_config_reload(struct http_server *srv, struct webconfig *wc)
 		wc->nusers, wc->cert_file ? "TLS" : "no TLS");
 }
 
+/* What the agent's run loop callbacks need. */
+struct agent_run {
+	struct http_server *srv;
+	struct webconfig *wc;
+};
+
+/* Sleeps a tick (runloop.h), then reloads the web config if SIGHUP asked for it. */
+static bool sleep_reload(void *ctx, long ms)
+{
+	struct agent_run *r = ctx;
+
+	cli__sleep_ms(ms);
+	if (reload_asked)
+		web_config_reload(r->srv, r->wc);
+	return false;
+}
+
+/* Evaluates the verdicts every second (runloop.h): alert lines on stdout. */
+static bool every_evaluate(void *ctx)
+{
+	(void)ctx;
+	evaluate_alerts();
+	return false;
+}
+
 static void loop(struct http_server *srv, struct webconfig *wc)
 {
-	double next_eval = clock__mono_s() + 1;
+	struct agent_run r = { .srv = srv, .wc = wc };
 
-	while (!cli_stop) {
-		cli__sleep_ms((long)(tracer__tick_s(ag.tracer) * 1000));
-		if (reload_asked)
-			web_config_reload(srv, wc);
-		pthread_mutex_lock(&ag.lock);
-		discover__poll(ag.disc);
-		tracer__govern(ag.tracer, &cli_tracing.gov);
-		if (clock__mono_s() >= next_eval) {
-			evaluate_alerts();
-			next_eval = clock__mono_s() + 1;
-		}
-		pthread_mutex_unlock(&ag.lock);
-	}
+	runloop__run(&(struct runloop){
+		.tracer = ag.tracer,
+		.disc = ag.disc,
+		.gov = &cli_tracing.gov,
+		.lock = &ag.lock,
+		.every_s = 1,
+		.wait = sleep_reload,
+		.every = every_evaluate,
+		.ctx = &r,
+	});
 }
 
 int cmd_agent(int argc, char **argv)
