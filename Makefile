@@ -11,8 +11,10 @@ VERSION := 0.1.0
 SANITIZE ?=
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
+# The agent's rooms (agent/*/README.md): each folder's headers are on the include path.
+AGENT_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard agent/*/*.c agent/*/*.h))))
 CPPFLAGS := -D_GNU_SOURCE -DCGOSCOPE_VERSION='"$(VERSION)"' -I$(OUTPUT) -I$(OUTPUT)/proto -Ibpf \
-	-Iagent
+	$(addprefix -I,$(AGENT_DIRS))
 LIBS := -lbpf -lelf -lz -ljansson -lmicrohttpd -lgnutls -lcrypt -lyaml -lcapstone -lprotobuf-c -lm -lpthread
 ifneq ($(SANITIZE),)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -21,13 +23,14 @@ endif
 # The C objects record the flags they were built with: changing SANITIZE rebuilds them.
 BUILD_FLAGS := $(CC) $(CFLAGS) $(LDFLAGS)
 
-AGENT_SRCS := $(wildcard agent/*.c)
-# protobuf-c code generated from agent/proto/*.proto (the pprof profile schema).
-PROTOS := $(notdir $(basename $(wildcard agent/proto/*.proto)))
+AGENT_SRCS := $(wildcard agent/*/*.c)
+vpath %.c $(AGENT_DIRS)
+# protobuf-c code generated from agent/output/proto/*.proto (the pprof profile schema).
+PROTOS := $(notdir $(basename $(wildcard agent/output/proto/*.proto)))
 PROTO_SRCS := $(patsubst %,$(OUTPUT)/proto/%.pb-c.c,$(PROTOS))
 PROTO_HDRS := $(PROTO_SRCS:.c=.h)
 PROTO_OBJS := $(patsubst %,$(OUTPUT)/proto/%.pb-c.o,$(PROTOS))
-AGENT_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(AGENT_SRCS)) $(PROTO_OBJS)
+AGENT_OBJS := $(patsubst %.c,$(OUTPUT)/agent/%.o,$(notdir $(AGENT_SRCS))) $(PROTO_OBJS)
 LIB_OBJS := $(filter-out $(OUTPUT)/agent/main.o,$(AGENT_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
@@ -76,16 +79,16 @@ $(OUTPUT)/.build-flags: FORCE | $(OUTPUT)
 # One protoc-c run makes both files (a pattern rule with two targets is one recipe); agent
 # objects wait for the headers, and their .d files then track them.
 .SECONDARY: $(PROTO_SRCS) $(PROTO_HDRS)
-$(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h: agent/proto/%.proto | $(OUTPUT)/proto
+$(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h: agent/output/proto/%.proto | $(OUTPUT)/proto
 	$(call msg,PROTOC-C,$@)
-	$(Q)$(PROTOC_C) --proto_path=agent/proto --c_out=$(OUTPUT)/proto $<
+	$(Q)$(PROTOC_C) --proto_path=agent/output/proto --c_out=$(OUTPUT)/proto $<
 
 # The generated code builds with the project's flags, warnings included.
 $(OUTPUT)/proto/%.pb-c.o: $(OUTPUT)/proto/%.pb-c.c $(OUTPUT)/proto/%.pb-c.h $(OUTPUT)/.build-flags
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -c $< -o $@
 
-$(OUTPUT)/agent/%.o: agent/%.c $(OUTPUT)/cgoscope.skel.h $(OUTPUT)/.build-flags \
+$(OUTPUT)/agent/%.o: %.c $(OUTPUT)/cgoscope.skel.h $(OUTPUT)/.build-flags \
 		| $(OUTPUT)/agent $(PROTO_HDRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(CPPFLAGS) -MMD -MP -c $< -o $@
@@ -175,7 +178,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(wildcard tests/fuzz/fu
 FUZZ_OBJS := $(patsubst %,$(OUTPUT)/fuzz/obj/%.o,gobin buildinfo pclntab pcvalue gosym x86 cnames probeplan \
 	census censio censm censg censmem censtack regflow)
 
-$(OUTPUT)/fuzz/obj/%.o: agent/%.c agent/*.h
+$(OUTPUT)/fuzz/obj/%.o: %.c agent/*/*.h
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(CPPFLAGS) -c $< -o $@
@@ -190,7 +193,7 @@ fuzz: fuzz-build $(OUTPUT)/testbin/.stamp
 	$(Q)OUTPUT=$(OUTPUT) ./tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 format:
-	clang-format -i agent/*.c agent/*.h bpf/*.c bpf/cgoscope.h tests/unit/*.c
+	clang-format -i agent/*/*.c agent/*/*.h bpf/*.c bpf/cgoscope.h tests/unit/*.c
 
 clean:
 	$(call msg,CLEAN)

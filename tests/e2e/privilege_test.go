@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// neededCaps are the capabilities cgoscope checks (agent/caps.c), by setpriv name.
+// neededCaps are the capabilities cgoscope checks (agent/session/caps.c), by setpriv name.
 var neededCaps = []string{"bpf", "perfmon", "sys_admin", "sys_ptrace", "dac_read_search"}
 
 // withoutCaps runs `cgoscope args...` as root with caps removed from its

@@ -20,7 +20,7 @@ const (
 	// the tracer's own work under load).
 	intervalTimeout = 10 * time.Second
 	// calmTimeout bounds the return to ok once the calls returned: the
-	// tracer measures thread growth over 10 s (agent/stats.c), so a verdict
+	// tracer measures thread growth over 10 s (agent/collect/stats.c), so a verdict
 	// that rests on growth may lag by that much.
 	calmTimeout = 15 * time.Second
 )

@@ -1,4 +1,4 @@
-/* test_starve.c - unit tests of the M-thread starvation verdict rules (agent/starve.c). */
+/* test_starve.c - unit tests of the M-thread starvation verdict rules (agent/model/starve.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,7 +17,7 @@
  */
 #define starve__default_opts starve_copy__default_opts
 #define starve__evaluate starve_copy__evaluate
-#include "../../agent/starve.c"
+#include "../../agent/model/starve.c"
 #undef starve__default_opts
 #undef starve__evaluate
 
