@@ -7,7 +7,8 @@
 #include "snapshot.h"
 
 /*
- * Builds the JSON document of snap (schema in DESIGN.md: cgoscope_version,
+ * Builds the JSON document of snap (schema: docs/schema/processes.schema.json,
+ * checked against the real output by tests/e2e/jsonapi_test.go: cgoscope_version,
  * time, duration_s, long_threshold_ns, drops, processes[...]). Durations in
  * ns are integers; averages and percentiles are rounded. Reads snap only.
  * Returns a new reference the caller must json_decref(), or NULL with errno
