@@ -298,8 +298,12 @@ static int collect(void *ctx, struct snapshot *snap, struct prom_opts *po)
 	struct discover_stats ds;
 	int err;
 
+	/*
+	 * No discovery here: the run loop polls execs and exits every tick
+	 * (10-20 ms), so a scrape never parses an ELF or attaches probes
+	 * while it holds the lock the governor needs.
+	 */
 	pthread_mutex_lock(&ag.lock);
-	discover__poll(ag.disc); /* exits and execs up to this very moment */
 	ds = discover__stats(ag.disc);
 	*po = (struct prom_opts){
 		.scrape_duration_s = ag.scrape_duration_s,

@@ -76,7 +76,12 @@ func runContainer(t *testing.T, bin string) {
 
 	m, _ := a.Scrape()
 	checkCallsTotal(t, m, w.Pid, run.truth.Calls)
-	for _, s := range m.find("cgoscope_process_threads", pidLabel(w.Pid)) {
+	// the descriptive labels are on the process's info series (docs/metrics.md)
+	info := m.find("cgoscope_process_info", pidLabel(w.Pid))
+	if len(info) != 1 {
+		t.Errorf("%d cgoscope_process_info series for PID %d, want 1", len(info), w.Pid)
+	}
+	for _, s := range info {
 		if s.Labels["container_id"] != id || s.Labels["exe"] != exe || s.Labels["comm"] != "cgoload" {
 			t.Errorf("/metrics labels %v, want container_id=%s exe=%s comm=cgoload", s.Labels, id, exe)
 		}
