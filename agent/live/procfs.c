@@ -19,22 +19,38 @@ static FILE *proc_open(pid_t pid, const char *what)
 	return fopen(path, "re");
 }
 
+/*
+ * Reads /proc/PID/stat into buf and returns where its fields after comm
+ * begin (the last ')': comm may hold spaces and parentheses), or NULL with
+ * *err set.
+ */
+static char *stat_after_comm(pid_t pid, char *buf, size_t size, int *err)
+{
+	FILE *f = proc_open(pid, "stat");
+	char *p;
+	size_t n;
+
+	if (!f) {
+		*err = -errno;
+		return NULL;
+	}
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	*err = p ? 0 : -EINVAL;
+	return p;
+}
+
 int procfs__start_time(pid_t pid, __u64 *ticks)
 {
 	char buf[1024], *p;
 	unsigned long long v;
-	FILE *f = proc_open(pid, "stat");
-	size_t n;
+	int err;
 
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: fields start after the last ')' */
-	p = strrchr(buf, ')');
+	p = stat_after_comm(pid, buf, sizeof(buf), &err);
 	if (!p)
-		return -EINVAL;
+		return err;
 	/* after ')': state is field 3, starttime is field 22 */
 	for (int field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
@@ -47,16 +63,12 @@ int procfs__start_time(pid_t pid, __u64 *ticks)
 int procfs__state(pid_t pid, char *state)
 {
 	char buf[1024], *p;
-	FILE *f = proc_open(pid, "stat");
-	size_t n;
+	int err;
 
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2])
+	p = stat_after_comm(pid, buf, sizeof(buf), &err);
+	if (!p)
+		return err;
+	if (p[1] != ' ' || !p[2])
 		return -EINVAL;
 	*state = p[2];
 	return 0;
