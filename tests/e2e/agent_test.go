@@ -442,7 +442,8 @@ func TestAgentBadHTTP(t *testing.T) {
 	}
 	// raw sends req on a new connection and returns the status line (or "" if
 	// the server closed the connection without one).
-	raw := func(req []byte) string {
+	// sent, when not nil, is told once the request is on its way.
+	rawSent := func(req []byte, sent *sync.WaitGroup) string {
 		t.Helper()
 		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		if err != nil {
@@ -451,6 +452,9 @@ func TestAgentBadHTTP(t *testing.T) {
 		defer c.Close()
 		_ = c.SetDeadline(time.Now().Add(15 * time.Second))
 		_, _ = c.Write(req) // the server may close early
+		if sent != nil {
+			sent.Done()
+		}
 		buf := make([]byte, 512)
 		n, err := c.Read(buf)
 		if n == 0 && err != nil && !os.IsTimeout(err) {
@@ -462,6 +466,7 @@ func TestAgentBadHTTP(t *testing.T) {
 		line, _, _ := bytes.Cut(buf[:n], []byte("\r\n"))
 		return string(line)
 	}
+	raw := func(req []byte) string { return rawSent(req, nil) }
 
 	if status, _, _ := a.Get("/does/not/exist"); status != 404 {
 		t.Errorf("unknown path: status %d, want 404", status)
@@ -483,20 +488,21 @@ func TestAgentBadHTTP(t *testing.T) {
 		[]byte("BREW /metrics HTCPCP/1.0\r\n\r\n"), []byte("GET /metrics HTTP/9.9\r\n\r\n"),
 		[]byte("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\nxx")}
 	answers := make([]string, len(reqs))
-	var wg sync.WaitGroup
+	var wg, sent sync.WaitGroup
 	for i := range reqs {
 		wg.Add(1)
+		sent.Add(1)
 		go func(i int) {
 			defer wg.Done()
 			t0 := time.Now()
-			st := raw(reqs[i])
+			st := rawSent(reqs[i], &sent)
 			answers[i] = fmt.Sprintf("%q after %v", st, time.Since(t0).Round(time.Millisecond))
 			if strings.HasPrefix(st, "HTTP/1.1 200") {
 				t.Errorf("%q: answered %q", clip(reqs[i], 12), st)
 			}
 		}(i)
 	}
-	time.Sleep(100 * time.Millisecond)
+	sent.Wait() // every garbage request is on the server's side now
 	metricsOK("while garbage requests are pending")
 	wg.Wait()
 	for i := range reqs {
@@ -537,8 +543,19 @@ func TestAgentBadHTTP(t *testing.T) {
 	for _, c := range idle {
 		c.Close()
 	}
-	time.Sleep(50 * time.Millisecond)
-	metricsOK("after 100 idle connections from the same address were closed")
+	// the server sees the closes on its own time: served again within 5 s
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := short.Get(a.URL + "/metrics")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 100 idle connections from the same address were closed: GET /metrics: %v %v for 5 s", resp, err)
+		}
+	}
 	if a.exited() {
 		t.Fatalf("the agent died: %v\n%s", a.err, a.stderr)
 	}
