@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "hist.h"
 #include "report.h"
@@ -306,14 +307,19 @@ static bool has_lower_bound(const struct proc_snap *p)
 
 #define REPORT_CALLER_FRAMES 3 /* Go frames shown of a stack, from its caller up */
 
+/* The stack of index stack in snap, or NULL. */
+static const struct snap_stack *stack_at(const struct snapshot *snap, int stack)
+{
+	return stack >= 0 && (size_t)stack < snap->nstacks ? &snap->stacks[stack] : NULL;
+}
+
 /*
  * Who called C, from stack (an index of snap->stacks, -1: unknown): the
  * caller and the frames above it, "f (file.go:12) <- g <- h".
  */
 static void print_called_from(FILE *out, const struct snapshot *snap, int stack)
 {
-	const struct snap_stack *s = stack >= 0 && (size_t)stack < snap->nstacks ? &snap->stacks[stack]
-									      : NULL;
+	const struct snap_stack *s = stack_at(snap, stack);
 	unsigned int shown = 0;
 	char buf[SNAP_PATH_LEN];
 
@@ -397,30 +403,67 @@ static void print_callers(FILE *out, const struct snapshot *snap, const struct p
 	}
 }
 
+/*
+ * Whether stacks a and b print the same CALLED FROM: the same frames from
+ * their callers up, as far as print_called_from() shows them.
+ */
+static bool same_shown(const struct snapshot *snap, int a, int b)
+{
+	const struct snap_stack *x = stack_at(snap, a), *y = stack_at(snap, b);
+	unsigned int i, j, k;
+
+	if (!x || !y)
+		return !x == !y;
+	for (i = x->caller_at, j = y->caller_at, k = 0; k < REPORT_CALLER_FRAMES; i++, j++, k++) {
+		if (i >= x->n || j >= y->n)
+			return i >= x->n && j >= y->n;
+		if (strcmp(x->frames[i].func, y->frames[j].func) ||
+		    (!k && (x->frames[i].line != y->frames[j].line ||
+			    strcmp(x->frames[i].file, y->frames[j].file))))
+			return false;
+	}
+	return true;
+}
+
 /* The C-time profile: where threads spent their time in C, by function and Go caller. */
 static void print_ctime(FILE *out, const struct snapshot *snap, const struct proc_snap *p)
 {
 	char d[DUR_LEN], name[SNAP_PATH_LEN];
 	double total = (double)p->ctime_other_ns;
-	size_t i;
+	bool *shown;
+	size_t i, rows = 0;
 
 	if (!p->census_ns || !p->nctime)
 		return;
 	for (i = 0; i < p->nctime; i++)
 		total += (double)p->ctime[i].ns;
+	shown = calloc(p->nctime, sizeof(*shown));
 	fprintf(out, "\n  time in C, sampled by the census over %s (%.1f/s%s): thread-time per "
 		     "function and Go caller\n  %9s %6s  %-24s %s\n",
 		dur(d, (double)p->census_ns), (double)p->censuses * 1e9 / (double)p->census_ns,
 		p->census_paced ? ", paced by --census-budget" : "", "THREAD-T", "SHARE",
 		"FUNCTION", "CALLED FROM");
-	for (i = 0; i < p->nctime && i < REPORT_MAX_CTIME; i++) {
+	/* rows that would print alike (they differ deeper in the stack) are one row here */
+	for (i = 0; i < p->nctime && rows < REPORT_MAX_CTIME; i++) {
 		const struct ctime_snap *t = &p->ctime[i];
+		double ns = (double)t->ns;
 
-		fprintf(out, "  %9s %5.1f%%  %-24s ", dur(d, (double)t->ns),
-			total > 0 ? 100.0 * (double)t->ns / total : 0, printable(name, t->func));
+		if (shown && shown[i])
+			continue;
+		for (size_t j = i + 1; shown && j < p->nctime; j++)
+			if (!shown[j] && p->ctime[j].fn == t->fn && same_shown(snap, t->stack, p->ctime[j].stack)) {
+				shown[j] = true;
+				ns += (double)p->ctime[j].ns;
+			}
+		rows++;
+		fprintf(out, "  %9s %5.1f%%  %-24s ", dur(d, ns), total > 0 ? 100.0 * ns / total : 0,
+			printable(name, t->func));
 		print_called_from(out, snap, t->stack);
 	}
-	if (p->nctime > REPORT_MAX_CTIME || p->ctime_other_ns)
+	for (; shown && i < p->nctime && shown[i]; i++)
+		;
+	free(shown);
+	if (i < p->nctime || p->ctime_other_ns)
 		fprintf(out, "  (more in --json and --pprof)\n");
 	if (p->census_torn || p->census_lost || p->census_stack_torn)
 		fprintf(out,

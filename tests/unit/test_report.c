@@ -225,6 +225,49 @@ static void test_callers(void **state)
 	free(text);
 }
 
+/*
+ * Two stacks of one function that differ only above the frames shown (the
+ * same CALLED FROM) are one row of the C-time profile, their time summed;
+ * a stack that differs in a shown frame stays a row of its own.
+ */
+static void test_ctime_merged(void **state)
+{
+	struct snapshot *snap = *state;
+	struct proc_snap *p = &snap->procs[0];
+	const struct snap_stack *base = &snap->stacks[p->ctime[0].stack];
+	struct snap_frame f[5];
+	struct ctime_snap *v = realloc(p->ctime, 5 * sizeof(*v));
+	int st[3];
+	char *text;
+
+	assert_non_null(v);
+	p->ctime = v;
+	memcpy(f, base->frames, base->n * sizeof(*f)); /* cgo wrapper, Get (inlined), handle */
+	f[3] = (struct snap_frame){ .func = f[1].func, .file = f[2].file, .line = 99 };
+	f[4] = (struct snap_frame){ .func = f[2].func, .file = f[2].file, .line = 7 };
+	st[0] = snapshot__add_stack(snap, f, 5, false, 1); /* Get <- handle <- Get <- handle */
+	f[4].func = f[0].func;                             /* ... differs above the shown frames */
+	st[1] = snapshot__add_stack(snap, f, 5, false, 1);
+	f[3].func = f[0].func; /* ... differs in a shown frame */
+	st[2] = snapshot__add_stack(snap, f, 5, false, 1);
+	assert_true(st[0] >= 0 && st[1] >= 0 && st[2] >= 0);
+	for (int i = 0; i < 3; i++) {
+		p->ctime[2 + i] = p->ctime[0];
+		p->ctime[2 + i].stack = st[i];
+		p->ctime[2 + i].ns = i == 2 ? 100000000ULL : 500000000ULL;
+	}
+	p->nctime = 5;
+	text = render(snap, NULL);
+	assert_non_null(strstr(text, "\n      2.50s  60.7%  sqlite3_step             main.(*Store).Get "
+				     "(store.go:42) <- main.handle\n"
+				     "      500ms  12.1%  getaddrinfo              (Go stack not read)\n"
+				     "      1.00s  24.3%  sqlite3_step             main.(*Store).Get "
+				     "(store.go:42) <- main.handle <- main.(*Store).Get\n"
+				     "      100ms   2.4%  sqlite3_step             main.(*Store).Get "
+				     "(store.go:42) <- main.handle <- main._Cfunc_sqlite3_step\n"));
+	free(text);
+}
+
 /* Lower bounds: a function only the census saw, one too short to time untraced. */
 static void test_lower_bounds(void **state)
 {
@@ -318,6 +361,7 @@ int main(void)
 		SAMPLE_TEST(test_drops),
 		SAMPLE_TEST(test_ctime),
 		SAMPLE_TEST(test_callers),
+		SAMPLE_TEST(test_ctime_merged),
 		SAMPLE_TEST(test_lower_bounds),
 		SAMPLE_TEST(test_empty),
 		SAMPLE_TEST(test_exited_exact),
