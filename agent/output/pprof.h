@@ -94,4 +94,11 @@ int pprof__encode(const struct pprof_profile *p, void **buf, size_t *len);
  */
 int pprof__write(const struct pprof_profile *p, const char *path);
 
+/*
+ * Writes len bytes of buf to a new file beside path (mode 0644), syncs it
+ * and renames it over path: readers see the old file or the whole new one,
+ * never a part. Returns 0 or -errno (nothing is left behind).
+ */
+int pprof__replace_file(const char *path, const void *buf, size_t len);
+
 #endif /* CGOSCOPE_PPROF_H */

@@ -26,8 +26,7 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* buf to a new file beside path, then renamed over it. */
-static int replace_file(const char *path, const void *buf, size_t len)
+int pprof__replace_file(const char *path, const void *buf, size_t len)
 {
 	char *tmp;
 	int fd, err;
@@ -68,7 +67,7 @@ int pprof__write(const struct pprof_profile *p, const char *path)
 	free(raw);
 	if (err)
 		return err;
-	err = replace_file(path, gz, gz_len);
+	err = pprof__replace_file(path, gz, gz_len);
 	free(gz);
 	return err;
 }

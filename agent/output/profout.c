@@ -193,16 +193,15 @@ int profout__write_folded(const struct snapshot *snap, const char *path)
 {
 	const struct pprof_profile *prof;
 	struct profout *po;
-	char *tmp = NULL;
-	FILE *f = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
 	int err = profout__build(snap, &po, &prof);
 
 	if (err)
 		return err;
-	if (asprintf(&tmp, "%s.tmp", path) < 0) {
-		tmp = NULL;
-		err = -ENOMEM;
-	} else if (!(f = fopen(tmp, "we"))) {
+	f = open_memstream(&text, &len);
+	if (!f) {
 		err = -errno;
 	} else {
 		err = folded__write(f, prof,
@@ -210,13 +209,11 @@ int profout__write_folded(const struct snapshot *snap, const char *path)
 											     : PROFOUT_C_TIME,
 				    0);
 		if (fclose(f) && !err)
-			err = -errno;
-		if (!err && rename(tmp, path))
-			err = -errno;
-		if (err)
-			unlink(tmp);
+			err = -ENOMEM;
+		if (!err)
+			err = pprof__replace_file(path, text, len);
 	}
-	free(tmp);
+	free(text);
 	profout__free(po);
 	return err;
 }
