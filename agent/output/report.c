@@ -70,8 +70,7 @@ static const char *dur(char buf[DUR_LEN], double ns)
 	return buf;
 }
 
-/* s with control characters (a newline in a path, say) shown as '?', so rows stay rows. */
-static const char *printable(char buf[SNAP_PATH_LEN], const char *s)
+const char *report__printable(char buf[SNAP_PATH_LEN], const char *s)
 {
 	size_t i;
 
@@ -80,6 +79,8 @@ static const char *printable(char buf[SNAP_PATH_LEN], const char *s)
 	buf[i] = '\0';
 	return buf;
 }
+
+#define printable report__printable
 
 static bool func_shown(const struct func_snap *f, const struct report_opts *opts)
 {

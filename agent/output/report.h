@@ -31,4 +31,11 @@ int report__print(FILE *out, const struct snapshot *snap, const struct report_op
  */
 int report__fmt_ns(char *buf, size_t len, double ns);
 
+/*
+ * s with control characters (a newline in a comm or a path, say) shown as
+ * '?', so a table's rows stay rows; at most SNAP_PATH_LEN - 1 bytes of it,
+ * in buf. Returns buf.
+ */
+const char *report__printable(char buf[SNAP_PATH_LEN], const char *s);
+
 #endif /* CGOSCOPE_REPORT_H */

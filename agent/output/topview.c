@@ -37,16 +37,35 @@ static double interval(const struct snapshot *cur, const struct snapshot *prev)
 	return dt > 0 ? dt : 1;
 }
 
-static struct func_rate rate_of(const struct func_snap *f, const struct proc_snap *before,
-				double dt)
+/* The census's thread-time in C of function addr in p (every Go stack), in ns. */
+static __u64 census_ns(const struct proc_snap *p, __u64 addr)
+{
+	__u64 ns = 0;
+
+	for (size_t i = 0; p && i < p->nctime; i++)
+		if (p->ctime[i].fn == addr)
+			ns += p->ctime[i].ns;
+	return ns;
+}
+
+/*
+ * f's calls and time in C over the interval. The time is the larger of the
+ * completed calls' and the census's (threads seen in C): calls still in C
+ * (blocked) complete nothing, and the census misses calls shorter than a
+ * read; each alone is a lower bound.
+ */
+static struct func_rate rate_of(const struct proc_snap *p, const struct func_snap *f,
+				const struct proc_snap *before, double dt)
 {
 	const struct func_snap *b = find_func(before, f->addr);
 	__u64 calls = f->calls - (b && b->calls <= f->calls ? b->calls : 0);
 	__u64 ns = f->total_ns - (b && b->total_ns <= f->total_ns ? b->total_ns : 0);
+	__u64 seen = census_ns(p, f->addr), seen_before = census_ns(before, f->addr);
+	__u64 in_c = seen >= seen_before ? seen - seen_before : 0;
 
 	return (struct func_rate){ .f = f,
 				   .calls_s = calls / dt,
-				   .time_s = ns / 1e9 / dt,
+				   .time_s = (in_c > ns ? in_c : ns) / 1e9 / dt,
 				   .avg_ns = calls ? (double)ns / calls : 0 };
 }
 
@@ -112,14 +131,15 @@ static __u64 made(const struct proc_snap *p)
 static void put_proc(FILE *out, const struct proc_snap *p, const struct proc_snap *before,
 		     double dt)
 {
-	char maxp[16], rate[16];
+	char maxp[16], rate[16], comm[SNAP_PATH_LEN];
 	__u64 calls = made(p) - (before && made(before) <= made(p) ? made(before) : 0);
 
 	if (p->gomaxprocs > 0)
 		snprintf(maxp, sizeof(maxp), "%d", p->gomaxprocs);
 	else
 		snprintf(maxp, sizeof(maxp), "?");
-	fprintf(out, "%7u %-15.15s %-9.9s %7lld %6lld %6lld/%-4s %8zu %9s  %s\n", p->pid, p->comm,
+	fprintf(out, "%7u %-15.15s %-9.9s %7lld %6lld %6lld/%-4s %8zu %9s  %s\n", p->pid,
+		report__printable(comm, p->comm),
 		p->go_version, (long long)p->threads.current, (long long)p->threads.peak,
 		(long long)p->inflight, maxp, p->nblocked, short_rate(rate, sizeof(rate), calls / dt),
 		snapshot__verdict_name(p->verdict));
@@ -130,13 +150,16 @@ static void put_proc(FILE *out, const struct proc_snap *p, const struct proc_sna
 static int put_funcs(FILE *out, const struct proc_snap *p, const struct proc_snap *before,
 		     double dt, unsigned int max)
 {
-	struct func_rate *r = calloc(p->nfuncs ? p->nfuncs : 1, sizeof(*r));
-	char a[16], b[16], c[16], d[16];
+	struct func_rate *r;
+	char a[16], b[16], c[16], d[16], name[SNAP_PATH_LEN];
 
+	if (!p->nfuncs) /* no cgo call seen yet: no table to show */
+		return 0;
+	r = calloc(p->nfuncs, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nfuncs; i++)
-		r[i] = rate_of(&p->funcs[i], before, dt);
+		r[i] = rate_of(p, &p->funcs[i], before, dt);
 	qsort(r, p->nfuncs, sizeof(*r), cmp_rate);
 	fprintf(out, "\n  PID %u: %-24s %9s %9s %9s %9s %5s\n", p->pid, "FUNCTION", "CALLS/S",
 		"C TIME/S", "AVG", "P99", "IN C");
@@ -146,9 +169,9 @@ static int put_funcs(FILE *out, const struct proc_snap *p, const struct proc_sna
 		report__fmt_ns(b, sizeof(b), r[i].avg_ns);
 		report__fmt_ns(c, sizeof(c), hist__quantile(f->buckets, 0.99, f->max_ns));
 		snprintf(d, sizeof(d), "%.2f", r[i].time_s);
-		fprintf(out, "  %-33.33s %9s %9s %9s %9s %5u\n", f->name,
-			short_rate(a, sizeof(a), r[i].calls_s), d, r[i].calls_s ? b : "-", c,
-			f->inflight);
+		fprintf(out, "  %-33.33s %9s %9s %9s %9s %5u\n", report__printable(name, f->name),
+			short_rate(a, sizeof(a), r[i].calls_s), d, r[i].calls_s ? b : "-",
+			f->traced_calls ? c : "-", f->inflight);
 	}
 	free(r);
 	return 0;
