@@ -163,48 +163,34 @@ static int add_func(const struct cgoscope_func_key *key, const struct cgoscope_f
 }
 
 /*
- * calls and total_ns of every function of pr: what was traced, or while the
- * probes sample, the estimates (estimate.h); total_ns then scales the traced
- * time by the calls.
+ * f's time in C, its calls made being `calls`: the traced time as measured;
+ * the time of the calls the census followed from an unseen start to their
+ * end (seen, unseen.h) as seen, a lower bound of each; and each other call
+ * made untraced at the traced calls' median less what the probes add inside
+ * every span (floor_ns): those calls ran without them. The median, not the
+ * mean: a traced span is floor_ns longer, so far more often stretched by a
+ * preemption, and those rare stretches, times millions of calls, would make
+ * more thread-time than the process had. A median under twice floor_ns
+ * times nothing: the call is shorter than the probes' own time, the
+ * resolution of its histogram. *lower says the result is a lower bound
+ * (some time only seen, or short calls not timed).
  */
-/*
- * f's time in C, its calls made being `calls`: the traced time as measured,
- * plus each call made untraced at the traced calls' median less what the
- * probes add inside every span (floor_ns): those calls ran without them.
- * The median, not the mean: a traced span is floor_ns longer, so far more
- * often stretched by a preemption, and those rare stretches, times millions
- * of calls, would make more thread-time than the process had. A median
- * under twice floor_ns times nothing: the call is shorter than the probes'
- * own time, the resolution of its histogram; then only the traced time
- * counts, a lower bound (*lower).
- */
-static double untraced_time(const struct func_snap *f, double calls, double floor_ns, bool *lower)
+static double untraced_time(const struct func_snap *f, double calls, double floor_ns,
+			    const struct unseen_fn *seen, bool *lower)
 {
-	double p50, untraced = calls - (double)f->traced_calls;
+	double known = (double)f->traced_ns + (seen ? (double)seen->ns : 0);
+	double untraced = calls - (double)f->traced_calls - (seen ? (double)seen->calls : 0);
+	double p50;
 
-	*lower = false;
+	*lower = seen && seen->ns;
 	if (!f->traced_calls || untraced <= 0)
-		return (double)f->traced_ns;
+		return known;
 	p50 = hist__quantile(f->buckets, 0.50, f->max_ns);
 	if (p50 < 2 * floor_ns) {
 		*lower = true;
-		return (double)f->traced_ns;
+		return known;
 	}
-	return (double)f->traced_ns + untraced * (p50 - floor_ns);
-}
-
-/*
- * A function never traced whose calls the census followed from unseen
- * start to end (unseen.h): their time in C and the longest as seen, lower
- * bounds.
- */
-static void seen_time(struct func_snap *f, const struct unseen_fn *u)
-{
-	if (f->traced_calls || !u || !u->ns)
-		return;
-	f->total_ns = u->ns;
-	f->max_ns = u->max_ns;
-	f->total_lower_bound = true;
+	return known + untraced * (p50 - floor_ns);
 }
 
 static void estimate_funcs(struct pair *pr)
@@ -222,13 +208,16 @@ static void estimate_funcs(struct pair *pr)
 	for (size_t i = 0; i < ps->nfuncs; i++) {
 		struct func_snap *f = &ps->funcs[i];
 		double calls = estimate__calls(&tg->est, f->addr, f->traced_calls, residual);
+		const struct unseen_fn *seen;
 
 		f->estimated = ps->sampled;
 		f->calls = (__u64)llround(calls);
 		f->lower_bound = ps->sampled && !f->traced_calls && f->calls;
-		f->total_ns =
-		    (__u64)llround(untraced_time(f, calls, ps->span_floor_ns, &f->total_lower_bound));
-		seen_time(f, unseen__ended(&tg->unseen, f->addr));
+		seen = unseen__ended(&tg->unseen, f->addr);
+		f->total_ns = (__u64)llround(
+		    untraced_time(f, calls, ps->span_floor_ns, seen, &f->total_lower_bound));
+		if (!f->traced_calls && seen) /* the longest, as seen: a lower bound */
+			f->max_ns = seen->max_ns;
 	}
 }
 
